@@ -1,0 +1,7 @@
+/*
+ * cdp--0.2.0--0.3.0.sql
+ *	  Upgrade from 0.2.0 to 0.3.0: RFM scoring, segments and customer lifetime value.
+ */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION cdp UPDATE TO '0.3.0'" to load this file. \quit

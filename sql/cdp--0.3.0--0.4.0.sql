@@ -1,0 +1,7 @@
+/*
+ * cdp--0.3.0--0.4.0.sql
+ *	  Upgrade from 0.3.0 to 0.4.0: consent-aware row access, data-subject requests and the audit trail.
+ */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION cdp UPDATE TO '0.4.0'" to load this file. \quit

@@ -1,0 +1,16 @@
+/*-------------------------------------------------------------------------
+ *
+ * cdp.h
+ *	  Declarations shared by every part of the cdp extension: the module's
+ *	  version and the initialisation hooks that _PG_init calls.
+ *
+ * src/cdp.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CDP_H
+#define CDP_H
+
+#define CDP_LIBRARY_VERSION "0.5.0"
+
+#endif							/* CDP_H */
