@@ -1,6 +1,6 @@
 /*
  * cdp--0.3.0--0.4.0.sql
- *	  Upgrade from 0.3.0 to 0.4.0: consent-aware row access, data-subject requests and the audit trail.
+ *	  Upgrade from 0.3.0 to 0.4.0: RFM scoring, segments and customer lifetime value.
  */
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION

@@ -1,6 +1,6 @@
 /*
  * cdp--0.4.0--0.5.0.sql
- *	  Upgrade from 0.4.0 to 0.5.0: identity resolution.
+ *	  Upgrade from 0.4.0 to 0.5.0: consent-aware row access, data-subject requests and the audit trail.
  */
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION

@@ -11,6 +11,6 @@
 #ifndef CDP_H
 #define CDP_H
 
-#define CDP_LIBRARY_VERSION "0.5.0"
+#define CDP_LIBRARY_VERSION "0.6.0"
 
 #endif							/* CDP_H */
