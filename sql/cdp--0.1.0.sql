@@ -12,7 +12,7 @@
  *	- tables that hold user data are registered with
  *	  pg_extension_config_dump so that pg_dump keeps their rows; tables
  *	  seeded here mark their seed rows "builtin" and dump only the rest;
- *	- a customised copy of a seed row replaces the seed on restore (see
+ *	- a customised copy of a seed row overwrites the seed on restore (see
  *	  cdp._replace_builtin_row).
  */
 
@@ -76,20 +76,39 @@ END
 $$;
 
 /*
- * Inserting a row whose key equals a seed row's replaces the seed.  This is
- * what makes pg_restore work: CREATE EXTENSION seeds the table, then the
- * dumped (customised) copy of that row arrives.  TG_ARGV[0] names the key
- * column; identifiers are quoted, never interpolated raw.
+ * Inserting a row whose key equals a seed row's overwrites the seed row with
+ * the new values (and skips the insert).  This is what makes pg_restore work:
+ * CREATE EXTENSION seeds the table, then the dumped, customised copy of that
+ * row arrives.  Updating in place, not deleting, keeps rows that reference
+ * the seed.  TG_ARGV names the key columns; names are quoted with %I.
  */
 CREATE FUNCTION cdp._replace_builtin_row() RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	columns		text;
+	new_values	text;
+	key_matches text;
+	replaced	bigint;
 BEGIN
-	EXECUTE pg_catalog.format(
-		'DELETE FROM %I.%I WHERE %I OPERATOR(pg_catalog.=) ($1).%I AND builtin',
-		TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0])
+	SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum),
+		   string_agg(format('($1).%I', a.attname), ', ' ORDER BY a.attnum)
+	  INTO columns, new_values
+	  FROM pg_catalog.pg_attribute a
+	 WHERE a.attrelid OPERATOR(pg_catalog.=) TG_RELID
+	   AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+	   AND a.attidentity OPERATOR(pg_catalog.=) '' AND a.attgenerated OPERATOR(pg_catalog.=) '';
+	SELECT string_agg(format('%I OPERATOR(pg_catalog.=) ($1).%I', k, k), ' AND ')
+	  INTO key_matches
+	  FROM unnest(TG_ARGV) AS k;
+	EXECUTE format('UPDATE %I.%I SET (%s) = ROW(%s) WHERE %s AND builtin',
+				   TG_TABLE_SCHEMA, TG_TABLE_NAME, columns, new_values, key_matches)
 	USING NEW;
+	GET DIAGNOSTICS replaced = ROW_COUNT;
+	IF replaced OPERATOR(pg_catalog.>) 0 THEN
+		RETURN NULL;
+	END IF;
 	RETURN NEW;
 END
 $$;
@@ -293,23 +312,10 @@ VALUES
 	('phone', '+819000000000', 'placeholder typed when no number is known', true),
 	('phone', '+811234567890', 'placeholder typed when no number is known', true);
 
-CREATE FUNCTION cdp._replace_builtin_blocked_identifier() RETURNS trigger
-	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	DELETE FROM cdp.blocked_identifiers b
-	 WHERE b.kind OPERATOR(pg_catalog.=) NEW.kind
-	   AND b.value OPERATOR(pg_catalog.=) NEW.value
-	   AND b.builtin;
-	RETURN NEW;
-END
-$$;
-
 CREATE TRIGGER blocked_identifiers_customised BEFORE UPDATE ON cdp.blocked_identifiers
 	FOR EACH ROW EXECUTE FUNCTION cdp._mark_customised();
 CREATE TRIGGER blocked_identifiers_replace_builtin BEFORE INSERT ON cdp.blocked_identifiers
-	FOR EACH ROW EXECUTE FUNCTION cdp._replace_builtin_blocked_identifier();
+	FOR EACH ROW EXECUTE FUNCTION cdp._replace_builtin_row('kind', 'value');
 
 /* ------------------------------------------------------------------------
  * Match rules and the merge log
