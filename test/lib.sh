@@ -172,7 +172,7 @@ bench_one()
 cdp_cleanup()
 {
 	local rc=$?
-	if [[ -n ${CDP_PGDATA:-} && -f $CDP_PGDATA/postmaster.pid ]]; then
+	if [[ -n ${CDP_PGDATA:-} && -f $CDP_PGDATA/postmaster.pid && ${CDP_LEAVE_RUNNING:-0} != 1 ]]; then
 		cdp_as_user pg_ctl -D "$CDP_PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
 	fi
 	if [[ ${CDP_KEEP:-0} == 1 || $rc -ne 0 && ${CDP_KEEP_ON_FAILURE:-1} == 1 ]]; then

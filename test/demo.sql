@@ -1,0 +1,79 @@
+-- test/demo.sql: the main job of cdp on sample data (run by test/demo).
+-- Sources send overlapping customer records; cdp loads them, resolves them
+-- into profiles, scores RFM and answers queries under consent.
+\set ON_ERROR_STOP 1
+\pset footer off
+\set QUIET 1
+SET client_min_messages = warning;
+
+\echo
+\echo '== 1. Install cdp'
+CREATE EXTENSION cdp;
+SELECT extversion AS cdp_version, cdp.icu_version() AS icu FROM pg_extension WHERE extname = 'cdp';
+
+\echo
+\echo '== 2. Load the sources and their customer records (test/data/demo/)'
+CREATE TEMP TABLE demo_sources (source_key text, display_name text, kind text, trust_rank smallint);
+\copy demo_sources FROM 'test/data/demo/sources.csv' WITH (FORMAT csv, HEADER true)
+INSERT INTO cdp.sources (source_key, display_name, kind, trust_rank)
+SELECT source_key, display_name, kind, trust_rank FROM demo_sources;
+
+CREATE TEMP TABLE demo_records (
+	source_key text, source_record_key text, family_name text, given_name text,
+	family_name_kana text, given_name_kana text, name_romaji text, email text, phone text,
+	birth_date date, postal_code text, region text, locality text, address_line1 text, country_code text);
+\copy demo_records FROM 'test/data/demo/records.csv' WITH (FORMAT csv, HEADER true)
+INSERT INTO cdp.source_records
+	(source_id, source_record_key, family_name, given_name, family_name_kana, given_name_kana,
+	 name_romaji, email, phone, birth_date, postal_code, region, locality, address_line1, country_code)
+SELECT s.source_id, r.source_record_key, r.family_name, r.given_name, r.family_name_kana,
+	   r.given_name_kana, r.name_romaji, r.email, r.phone, r.birth_date, r.postal_code, r.region,
+	   r.locality, r.address_line1, r.country_code
+  FROM demo_records r JOIN cdp.sources s USING (source_key);
+
+SELECT s.source_key AS source, count(*) AS records
+  FROM cdp.source_records r JOIN cdp.sources s USING (source_id)
+ GROUP BY s.source_key ORDER BY 2 DESC, 1;
+
+\echo
+\echo '   The same people arrive from several sources, written differently:'
+SELECT s.source_key AS source, r.source_record_key AS key,
+	   concat_ws(' ', r.family_name, r.given_name) AS name,
+	   concat_ws(' ', r.family_name_kana, r.given_name_kana) AS kana,
+	   r.name_romaji AS romaji, r.email, r.phone
+  FROM cdp.source_records r JOIN cdp.sources s USING (source_id)
+ WHERE r.source_record_key IN ('C-0001', 'S-1001', 'P-5001', 'A-9001')
+ ORDER BY r.record_id;
+
+\echo
+\echo '== 3. Load orders: every source reports purchases (deterministic sample)'
+INSERT INTO cdp.events (source_id, source_event_key, record_id, event_type, occurred_at, amount, currency)
+SELECT r.source_id, r.source_record_key || '-O' || n, r.record_id, 'order',
+	   TIMESTAMPTZ '2026-10-31 12:00+09'
+		 - make_interval(days => (hashtext(r.source_record_key || n) & 511)),
+	   1000 + (hashtext(r.source_record_key || 'amount' || n) & 32767),
+	   CASE WHEN r.country_code = 'GB' THEN 'GBP' ELSE 'JPY' END
+  FROM cdp.source_records r,
+	   generate_series(1, 1 + (hashtext(r.source_record_key) & 7)) AS n;
+SELECT count(*) AS orders, count(DISTINCT record_id) AS buying_records,
+	   min(occurred_at)::date AS first_order, max(occurred_at)::date AS last_order
+  FROM cdp.events;
+
+\echo
+\echo '== 4. Record consent decisions in the append-only ledger'
+CREATE TEMP TABLE demo_consents (source_key text, source_record_key text, purpose text, decision text,
+								 legal_basis text, collected_at timestamptz, expires_at timestamptz);
+\copy demo_consents FROM 'test/data/demo/consents.csv' WITH (FORMAT csv, HEADER true)
+INSERT INTO cdp.consent_events (record_id, purpose, decision, legal_basis, source_id, collected_at, expires_at)
+SELECT r.record_id, c.purpose, c.decision, c.legal_basis, r.source_id, c.collected_at, c.expires_at
+  FROM demo_consents c
+  JOIN cdp.sources s USING (source_key)
+  JOIN cdp.source_records r ON r.source_id = s.source_id AND r.source_record_key = c.source_record_key;
+SELECT purpose, decision, count(*) AS events
+  FROM cdp.consent_events GROUP BY 1, 2 ORDER BY 1, 2;
+
+\echo
+\echo '   The ledger is append-only: a correction is a new event, never an edit.'
+\set ON_ERROR_STOP 0
+UPDATE cdp.consent_events SET decision = 'granted' WHERE decision = 'withdrawn';
+\set ON_ERROR_STOP 1
