@@ -1,0 +1,103 @@
+/*-------------------------------------------------------------------------
+ *
+ * codepoints.c
+ *	  Decoding of text into characters (pg_wchar) for the similarity
+ *	  measures: Unicode code points in a UTF-8 database, with a fast path
+ *	  for ASCII and no allocation for strings of up to CDP_CP_STACK bytes.
+ *
+ * The text was validated when it entered the database, so the UTF-8 decoder
+ * trusts its input.  Other server encodings go through pg_mb2wchar_with_len,
+ * whose character codes are not Unicode code points but are equal exactly
+ * when the characters are, which is all the measures need.
+ *
+ * src/match/codepoints.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+
+#include "match/similarity.h"
+
+void
+cdp_decode(const char *s, int nbytes, CdpCodePoints *out)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	const unsigned char *end = p + nbytes;
+	pg_wchar   *dst;
+	int			n = 0;
+
+	/* a string never has more characters than bytes */
+	if (nbytes <= CDP_CP_STACK)
+		out->chars = out->local;
+	else
+		out->chars = palloc(sizeof(pg_wchar) * nbytes);
+	dst = out->chars;
+
+	if (GetDatabaseEncoding() != PG_UTF8)
+	{
+		out->len = pg_mb2wchar_with_len(s, dst, nbytes);
+		return;
+	}
+
+	while (p < end)
+	{
+		unsigned char c = *p;
+
+		/* eight ASCII bytes at a time */
+		if (c < 0x80 && end - p >= 8)
+		{
+			uint64		word;
+
+			memcpy(&word, p, 8);
+			if ((word & UINT64CONST(0x8080808080808080)) == 0)
+			{
+				dst[n] = p[0];
+				dst[n + 1] = p[1];
+				dst[n + 2] = p[2];
+				dst[n + 3] = p[3];
+				dst[n + 4] = p[4];
+				dst[n + 5] = p[5];
+				dst[n + 6] = p[6];
+				dst[n + 7] = p[7];
+				n += 8;
+				p += 8;
+				continue;
+			}
+		}
+		if (c < 0x80)
+		{
+			dst[n++] = c;
+			p += 1;
+		}
+		else if (c < 0xE0)
+		{
+			dst[n++] = ((pg_wchar) (c & 0x1F) << 6) | (p[1] & 0x3F);
+			p += 2;
+		}
+		else if (c < 0xF0)
+		{
+			dst[n++] = ((pg_wchar) (c & 0x0F) << 12) |
+				((pg_wchar) (p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+			p += 3;
+		}
+		else
+		{
+			dst[n++] = ((pg_wchar) (c & 0x07) << 18) |
+				((pg_wchar) (p[1] & 0x3F) << 12) |
+				((pg_wchar) (p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+			p += 4;
+		}
+	}
+	out->len = n;
+}
+
+void
+cdp_codepoints_free(CdpCodePoints *cp)
+{
+	if (cp->chars != cp->local)
+		pfree(cp->chars);
+	cp->chars = cp->local;
+	cp->len = 0;
+}
