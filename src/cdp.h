@@ -13,4 +13,7 @@
 
 #define CDP_LIBRARY_VERSION "0.6.0"
 
+/* initialisation hooks of the capabilities, called from _PG_init */
+extern void cdp_match_similarity_init(void);
+
 #endif							/* CDP_H */
