@@ -7,10 +7,12 @@
  *
  * A name is folded (name_fold.c), then described by its grams
  * (name_ngrams.c): the bigrams of the folded form with a start and an end
- * mark ("^" and "$", code points 1 and 2), plus the unigrams of characters
- * from U+3040 up (kana, kanji, hangul), so that two- to four-character
- * Japanese names share enough grams to be found.  The name similarity is
- * the Dice coefficient of the two gram sets.  The GiST index stores 32-bit
+ * mark ("^" and "$", code points 1 and 2); the unigrams of characters from
+ * U+3040 up (kana, kanji, hangul), so that two- to four-character Japanese
+ * names share enough grams to be found; and the start trigram ("^" and the
+ * first two characters), which weighs the start of a name a little more,
+ * where errors are rarest (Winkler's observation behind Jaro-Winkler).
+ * The name similarity is the Dice coefficient of the two gram sets.  The GiST index stores 32-bit
  * hashes of the grams (name_gist.c); every bound it computes from them is
  * an upper bound of the true similarity, and rows are rechecked.
  *
@@ -38,6 +40,9 @@ extern double cdp_similarity_threshold;
 /* the first character that also counts as a unigram (hiragana onwards) */
 #define CDP_UNIGRAM_FROM 0x3040
 
+/* the key of the start trigram: this bit, then the two characters */
+#define CDP_GRAM_PREFIX_FLAG (UINT64CONST(1) << 63)
+
 /*
  * Fold a name for indexing: the code points of its normalised form, with
  * white space, punctuation and control characters removed.  The result
@@ -46,11 +51,12 @@ extern double cdp_similarity_threshold;
 extern void cdp_name_fold(const char *s, int nbytes, CdpCodePoints *out);
 
 /*
- * The distinct grams of a folded name as sorted 64-bit keys (a bigram is
- * its two characters, a unigram its character).  keys needs room for
+ * The distinct grams of a folded name as sorted 64-bit keys: a unigram is
+ * its character, a bigram its two characters (32 bits each), the start
+ * trigram CDP_GRAM_PREFIX_FLAG | first << 31 | second.  keys needs room for
  * cdp_name_gram_capacity(len) entries; returns the count.
  */
-#define cdp_name_gram_capacity(len) (2 * (len) + 2)
+#define cdp_name_gram_capacity(len) (2 * (len) + 3)
 extern int	cdp_name_grams(const pg_wchar *f, int len, uint64 *keys);
 
 /* the 32-bit hash under which the index stores a gram */

@@ -81,6 +81,8 @@ cdp_name_grams(const pg_wchar *f, int len, uint64 *keys)
 	if (len == 0)
 		return 0;
 	keys[n++] = ((uint64) CDP_GRAM_START << 32) | f[0];
+	if (len >= 2)
+		keys[n++] = CDP_GRAM_PREFIX_FLAG | ((uint64) f[0] << 31) | (f[1] & 0x7FFFFFFF);
 	for (i = 0; i < len; i++)
 	{
 		pg_wchar	next = (i + 1 < len) ? f[i + 1] : CDP_GRAM_END;
@@ -180,7 +182,7 @@ static double
 name_similarity_to(text *name, CdpNameGrams *query)
 {
 	CdpCodePoints f;
-	uint64		stack_keys[2 * CDP_CP_STACK + 2];
+	uint64		stack_keys[2 * CDP_CP_STACK + 3];
 	uint64	   *keys;
 	int			n;
 	double		s;
@@ -263,15 +265,25 @@ cdp_name_grams_text(PG_FUNCTION_ARGS)
 	elems = palloc(sizeof(Datum) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
-		pg_wchar	chars[2];
+		pg_wchar	chars[3];
 		int			nchars = 0;
-		unsigned char buf[2 * MAX_MULTIBYTE_CHAR_LEN + 1];
-		pg_wchar	hi = (pg_wchar) (keys[i] >> 32);
-		pg_wchar	lo = (pg_wchar) (keys[i] & 0xFFFFFFFF);
+		unsigned char buf[3 * MAX_MULTIBYTE_CHAR_LEN + 1];
 
-		if (hi != 0)
-			chars[nchars++] = (hi == CDP_GRAM_START) ? '^' : hi;
-		chars[nchars++] = (lo == CDP_GRAM_END) ? '$' : lo;
+		if (keys[i] & CDP_GRAM_PREFIX_FLAG)
+		{
+			chars[nchars++] = '^';
+			chars[nchars++] = (pg_wchar) ((keys[i] & ~CDP_GRAM_PREFIX_FLAG) >> 31);
+			chars[nchars++] = (pg_wchar) (keys[i] & 0x7FFFFFFF);
+		}
+		else
+		{
+			pg_wchar	hi = (pg_wchar) (keys[i] >> 32);
+			pg_wchar	lo = (pg_wchar) (keys[i] & 0xFFFFFFFF);
+
+			if (hi != 0)
+				chars[nchars++] = (hi == CDP_GRAM_START) ? '^' : hi;
+			chars[nchars++] = (lo == CDP_GRAM_END) ? '$' : lo;
+		}
 		pg_wchar2mb_with_len(chars, (char *) buf, nchars);
 		elems[i] = PointerGetDatum(cstring_to_text((char *) buf));
 	}
