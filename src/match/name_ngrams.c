@@ -24,10 +24,10 @@
 /*
  * Default 0.5: a Dice coefficient of 0.5 is a Jaccard index of 1/3, about
  * the strictness of pg_trgm's default similarity threshold (0.3).  It keeps
- * one typo in a five-letter Latin name (smith / smyth: 0.67), a given name
- * added to a surname (佐藤 / 佐藤花子: 0.57) and every variant-kanji or kana
+ * one typo in a five-letter Latin name (smith / smyth: 0.71), a given name
+ * added to a surname (佐藤 / 佐藤花子: 0.63) and every variant-kanji or kana
  * spelling (1.0 after folding), and drops a different second kanji in a
- * two-kanji surname (高橋 / 高嶋: 0.4).
+ * two-kanji surname (高橋 / 高嶋: 0.33).
  */
 double		cdp_similarity_threshold = 0.5;
 
