@@ -7,8 +7,10 @@
  * A CdpCharMask covers 64 characters of a pattern: for a character c,
  * cdp_charmask_get() returns the word whose bit i is set when the
  * pattern's i-th character is c.  ASCII characters index a table; others go
- * through a small open-addressing hash table (at most 64 keys in 128 slots,
- * so probes are short).
+ * through an open-addressing hash table of 256 slots for at most 64 keys,
+ * so that a lookup nearly always ends at its first slot, with the slot's
+ * key equal to c or empty (an empty slot's bits are 0): one predictable
+ * branch.
  *
  * Short patterns use one per-backend mask, cdp_charmask_single(): filling it
  * costs only the pattern's own characters because cdp_charmask_release()
@@ -28,7 +30,7 @@
 
 #include "mb/pg_wchar.h"
 
-#define CDP_CHARMASK_SLOTS 128
+#define CDP_CHARMASK_SLOTS 256
 
 typedef struct CdpCharMask
 {
@@ -40,7 +42,7 @@ typedef struct CdpCharMask
 static inline int
 cdp_charmask_slot(pg_wchar c)
 {
-	return (int) ((c * UINT64CONST(0x9E3779B97F4A7C15)) >> 57);
+	return (int) ((c * UINT64CONST(0x9E3779B97F4A7C15)) >> 56);
 }
 
 static inline uint64
@@ -53,16 +55,16 @@ cdp_charmask_get(const CdpCharMask *m, pg_wchar c)
 	slot = cdp_charmask_slot(c);
 	for (;;)
 	{
-		if (m->keys[slot] == c)
+		pg_wchar	key = m->keys[slot];
+
+		if (likely(key == c || key == 0))
 			return m->bits[slot];
-		if (m->keys[slot] == 0)
-			return 0;
 		slot = (slot + 1) & (CDP_CHARMASK_SLOTS - 1);
 	}
 }
 
-/* add bit "bit" for character c (c != 0) */
-static inline void
+/* add bit "bit" for character c (c != 0); returns the slot used, or -1 */
+static inline int
 cdp_charmask_add(CdpCharMask *m, pg_wchar c, uint64 bit)
 {
 	int			slot;
@@ -70,20 +72,68 @@ cdp_charmask_add(CdpCharMask *m, pg_wchar c, uint64 bit)
 	if (c < 128)
 	{
 		m->ascii[c] |= bit;
-		return;
+		return -1;
 	}
 	slot = cdp_charmask_slot(c);
 	while (m->keys[slot] != 0 && m->keys[slot] != c)
 		slot = (slot + 1) & (CDP_CHARMASK_SLOTS - 1);
 	m->keys[slot] = c;
 	m->bits[slot] |= bit;
+	return slot;
 }
 
+/* the per-backend mask of short patterns and what to clear after use */
+typedef struct CdpCharMaskSingle
+{
+	CdpCharMask mask;
+	bool		dirty;			/* in use, or left set by an error */
+	int			nslots;
+	uint8		slots[64];		/* hash slots filled */
+} CdpCharMaskSingle;
+
+extern CdpCharMaskSingle cdp_charmask_single_state;
+
 /* the per-backend mask filled with p[0..len-1], len <= 64 */
-extern CdpCharMask *cdp_charmask_single(const pg_wchar *p, int len);
+static inline CdpCharMask *
+cdp_charmask_single(const pg_wchar *p, int len)
+{
+	CdpCharMaskSingle *st = &cdp_charmask_single_state;
+	int			i;
+
+	Assert(len <= 64);
+	if (unlikely(st->dirty))
+		memset(&st->mask, 0, sizeof(st->mask));
+	st->dirty = true;
+	st->nslots = 0;
+	for (i = 0; i < len; i++)
+	{
+		int			slot = cdp_charmask_add(&st->mask, p[i], UINT64CONST(1) << i);
+
+		if (slot >= 0)
+			st->slots[st->nslots++] = (uint8) slot;
+	}
+	return &st->mask;
+}
 
 /* clear what cdp_charmask_single() set, for the same p and len */
-extern void cdp_charmask_release(const pg_wchar *p, int len);
+static inline void
+cdp_charmask_release(const pg_wchar *p, int len)
+{
+	CdpCharMaskSingle *st = &cdp_charmask_single_state;
+	int			i;
+
+	for (i = 0; i < len; i++)
+	{
+		if (p[i] < 128)
+			st->mask.ascii[p[i]] = 0;
+	}
+	for (i = 0; i < st->nslots; i++)
+	{
+		st->mask.keys[st->slots[i]] = 0;
+		st->mask.bits[st->slots[i]] = 0;
+	}
+	st->dirty = false;
+}
 
 /* palloc'd masks for ceil(len / 64) blocks of p */
 extern CdpCharMask *cdp_charmask_blocks(const pg_wchar *p, int len);

@@ -20,6 +20,17 @@
 
 #include "match/similarity.h"
 
+/* the database encoding cannot change in a backend: ask once */
+static int	database_utf8 = -1;
+
+bool
+cdp_database_is_utf8(void)
+{
+	if (unlikely(database_utf8 < 0))
+		database_utf8 = (GetDatabaseEncoding() == PG_UTF8) ? 1 : 0;
+	return database_utf8 == 1;
+}
+
 void
 cdp_decode(const char *s, int nbytes, CdpCodePoints *out)
 {
@@ -35,7 +46,7 @@ cdp_decode(const char *s, int nbytes, CdpCodePoints *out)
 		out->chars = palloc(sizeof(pg_wchar) * nbytes);
 	dst = out->chars;
 
-	if (GetDatabaseEncoding() != PG_UTF8)
+	if (unlikely(!cdp_database_is_utf8()))
 	{
 		out->len = pg_mb2wchar_with_len(s, dst, nbytes);
 		return;
@@ -91,13 +102,4 @@ cdp_decode(const char *s, int nbytes, CdpCodePoints *out)
 		}
 	}
 	out->len = n;
-}
-
-void
-cdp_codepoints_free(CdpCodePoints *cp)
-{
-	if (cp->chars != cp->local)
-		pfree(cp->chars);
-	cp->chars = cp->local;
-	cp->len = 0;
 }

@@ -28,6 +28,54 @@
 #include "match/similarity.h"
 
 /*
+ * A pattern of at most SMALL_PATTERN characters (a Japanese name): the
+ * match mask of a text character is built by comparing it with each
+ * pattern character, which is cheaper than filling and clearing a table.
+ */
+#define SMALL_PATTERN 8
+
+static int
+myers_small(const pg_wchar *p, int m, const pg_wchar *t, int n)
+{
+	uint64		vp = ~UINT64CONST(0);
+	uint64		vn = 0;
+	uint64		last = UINT64CONST(1) << (m - 1);
+	int			score = m;
+	pg_wchar	pad[SMALL_PATTERN] = {0};	/* text never holds a 0 */
+	int			i,
+				j;
+
+	/* a fixed trip count lets the compiler unroll (and vectorise) */
+	for (i = 0; i < m; i++)
+		pad[i] = p[i];
+	for (j = 0; j < n; j++)
+	{
+		pg_wchar	c = t[j];
+		uint64		eq = 0;
+		uint64		x,
+					d0,
+					hp,
+					hn;
+
+		for (i = 0; i < SMALL_PATTERN; i++)
+			eq |= (uint64) (pad[i] == c) << i;
+		x = eq | vn;
+		d0 = (((x & vp) + vp) ^ vp) | x;
+		hp = vn | ~(d0 | vp);
+		hn = vp & d0;
+		score += (hp & last) ? 1 : 0;
+		score -= (hn & last) ? 1 : 0;
+		hp = (hp << 1) | 1;
+		hn = hn << 1;
+		vp = hn | ~(d0 | hp);
+		vn = hp & d0;
+		if (unlikely((j & 0xFFFF) == 0xFFFF))
+			CHECK_FOR_INTERRUPTS();
+	}
+	return score;
+}
+
+/*
  * One word: the pattern p (1..64 characters) against the text t.  With
  * max >= 0, stop with max + 1 as soon as the last row's value minus the
  * columns left exceeds max (the distance can only fall by one a column).
@@ -208,6 +256,8 @@ cdp_levenshtein(const pg_wchar *a, int alen, const pg_wchar *b, int blen)
 		b = t;
 		blen = tl;
 	}
+	if (alen <= SMALL_PATTERN && blen <= 8 * SMALL_PATTERN)
+		return myers_small(a, alen, b, blen);
 	if (alen <= 64)
 		return myers_single(a, alen, b, blen, -1);
 	return myers_blocks(a, alen, b, blen);

@@ -170,7 +170,7 @@ cdp_name_fold(const char *s, int nbytes, CdpCodePoints *out)
 			break;
 		}
 	}
-	if (ascii || GetDatabaseEncoding() != PG_UTF8)
+	if (ascii || !cdp_database_is_utf8())
 	{
 		/* ASCII (or not Unicode): lower case, drop what is not kept */
 		cdp_decode(s, nbytes, out);

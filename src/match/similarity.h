@@ -41,7 +41,16 @@ typedef struct CdpCodePoints
 } CdpCodePoints;
 
 extern void cdp_decode(const char *s, int nbytes, CdpCodePoints *out);
-extern void cdp_codepoints_free(CdpCodePoints *cp);
+extern bool cdp_database_is_utf8(void);
+
+static inline void
+cdp_codepoints_free(CdpCodePoints *cp)
+{
+	if (cp->chars != cp->local)
+		pfree(cp->chars);
+	cp->chars = cp->local;
+	cp->len = 0;
+}
 
 /* decode a text datum that the caller has detoasted (VARDATA_ANY) */
 #define cdp_decode_text(t, out) \

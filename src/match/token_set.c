@@ -95,7 +95,7 @@ fold_char(pg_wchar c, bool unicode)
 static int
 tokenize(const pg_wchar *s, int len, pg_wchar *buf, Token *tokens)
 {
-	bool		unicode = GetDatabaseEncoding() == PG_UTF8;
+	bool		unicode = cdp_database_is_utf8();
 	int			ntokens = 0;
 	int			out = 0;
 	int			i;

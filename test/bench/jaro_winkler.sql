@@ -52,7 +52,7 @@ SELECT n.i, n.i % 2 = 0 AS latin, n.name AS a,
             THEN overlay(n.name PLACING CASE WHEN n.i % 3 = 0 THEN '' ELSE substr(o.name, 2, n.i % 3) END
                          FROM 1 + (n.i / 4) % length(n.name) FOR 1 + (n.i / 8) % 2)
             ELSE o.name END AS b
-  FROM names n JOIN names o ON o.i = 2 * ((n.i * 7919) % (:n / 2)) + 2 - n.i % 2;
+  FROM names n JOIN names o ON o.i = 2 * ((n.i::bigint * 7919) % (:n / 2)) + 2 - n.i % 2;
 ALTER TABLE pairs ADD COLUMN ascii boolean;
 UPDATE pairs SET ascii = octet_length(a) = length(a) AND octet_length(b) = length(b);
 ANALYZE pairs;

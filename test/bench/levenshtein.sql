@@ -47,7 +47,7 @@ SELECT n.i, n.i % 2 = 0 AS latin, n.name AS a,
             THEN overlay(n.name PLACING CASE WHEN n.i % 3 = 0 THEN '' ELSE substr(o.name, 2, n.i % 3) END
                          FROM 1 + (n.i / 4) % length(n.name) FOR 1 + (n.i / 8) % 2)
             ELSE o.name END AS b
-  FROM names n JOIN names o ON o.i = 2 * ((n.i * 7919) % (:n / 2)) + 2 - n.i % 2;
+  FROM names n JOIN names o ON o.i = 2 * ((n.i::bigint * 7919) % (:n / 2)) + 2 - n.i % 2;
 ANALYZE pairs;
 SELECT latin, count(*) AS pairs, round(avg(length(a)), 1) AS avg_chars, max(length(a)) AS max_chars,
        min(a) AS example_a, min(b) AS example_b
