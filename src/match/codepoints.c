@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
+#include "port/pg_bitutils.h"
 
 #include "match/similarity.h"
 
@@ -56,13 +57,18 @@ cdp_decode(const char *s, int nbytes, CdpCodePoints *out)
 	{
 		unsigned char c = *p;
 
-		/* eight ASCII bytes at a time */
+		/*
+		 * Eight ASCII bytes at a time, or the ASCII bytes before the first
+		 * one that is not.
+		 */
 		if (c < 0x80 && end - p >= 8)
 		{
 			uint64		word;
+			uint64		high;
 
 			memcpy(&word, p, 8);
-			if ((word & UINT64CONST(0x8080808080808080)) == 0)
+			high = word & UINT64CONST(0x8080808080808080);
+			if (high == 0)
 			{
 				dst[n] = p[0];
 				dst[n + 1] = p[1];
@@ -76,6 +82,19 @@ cdp_decode(const char *s, int nbytes, CdpCodePoints *out)
 				p += 8;
 				continue;
 			}
+#ifndef WORDS_BIGENDIAN
+			else
+			{
+				int			ascii = pg_rightmost_one_pos64(high) / 8;
+				int			k;
+
+				for (k = 0; k < ascii; k++)
+					dst[n + k] = p[k];
+				n += ascii;
+				p += ascii;
+				c = *p;
+			}
+#endif
 		}
 		if (c < 0x80)
 		{

@@ -63,8 +63,7 @@ jaro_short(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
 
 		if (lo > hi)
 			break;
-		range = (hi - lo == 63) ? ~UINT64CONST(0) :
-			(((UINT64CONST(1) << (hi - lo + 1)) - 1) << lo);
+		range = (~UINT64CONST(0) >> (63 - hi)) & (~UINT64CONST(0) << lo);
 		cand = cdp_charmask_get(mask, a[i]) & ~bflags & range;
 		if (cand)
 		{
