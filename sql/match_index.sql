@@ -63,6 +63,9 @@ INSERT INTO people (name) VALUES
   ('髙橋 一郎'), ('高橋一郎'), ('たかはし いちろう'), ('ﾀｶﾊｼ ｲﾁﾛｳ'), ('タカハシ イチロウ'),
   ('山﨑 花子'), ('渡邊 健太'), ('齋藤 真美'), ('José Núñez'), ('Jose Nunez'), ('JOSE NUNEZ'),
   (''), (NULL), (NULL);
+-- a name too long for a list of gram hashes: its leaf key is a signature
+INSERT INTO people (name)
+SELECT string_agg(chr(19968 + g * 37 % 500), '' ORDER BY g) FROM generate_series(1, 300) AS g;
 CREATE INDEX people_name_idx ON people USING gist (name cdp.name_gist_ops);
 ANALYZE people;
 SET enable_seqscan = off;
@@ -81,12 +84,18 @@ SELECT name FROM people WHERE name %~ '山崎花子' ORDER BY name;
 SELECT name FROM people WHERE name %~ '渡辺 健太' AND name LIKE '渡%' ORDER BY name;
 SELECT name, count(*) FROM people WHERE name %~ 'jose nunez' GROUP BY name ORDER BY name;
 SELECT count(*) AS empty_query_matches FROM people WHERE name %~ '';
+SELECT length(name) AS long_name_found, round((name <~> q)::numeric, 4) AS distance
+  FROM people, (SELECT string_agg(chr(19968 + g * 37 % 500), '' ORDER BY g) AS q
+                  FROM generate_series(2, 300) AS g) AS query
+ WHERE name %~ q;
 
 -- the index returns exactly what a sequential scan returns, for a spread of
 -- queries and thresholds: same rows for %~, same distances for <~>
 CREATE TEMP TABLE probe (q text);
 INSERT INTO probe VALUES ('高橋一郎'), ('髙橋'), ('たかはし'), ('ﾔﾏﾀﾞ'), ('佐藤 花子'), ('林'),
   ('John Smith'), ('Maria Garcia'), ('Francois Cote'), ('Soren Muller'), ('Zoe'), ('x'), ('');
+INSERT INTO probe
+SELECT string_agg(chr(19968 + g * 37 % 500), '' ORDER BY g) FROM generate_series(2, 300) AS g;
 CREATE TEMP TABLE with_index (t float8, q text, ids int[]);
 CREATE TEMP TABLE without_index (t float8, q text, ids int[]);
 CREATE TEMP TABLE knn_index AS

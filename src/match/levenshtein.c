@@ -9,10 +9,12 @@
  * holds the vertical deltas of 64 of its characters, and each character of
  * the longer string advances every word once.  Patterns longer than 64
  * characters are processed in blocks of 64 linked by the horizontal delta
- * leaving each block (Myers 1999, section 4).  The bounded variant first
- * compares lengths, then uses either the single word with a stop as soon as
- * the bound cannot be met, or Ukkonen's diagonal band when the bound is
- * small compared to the strings.
+ * leaving each block (Myers 1999, section 4).  Patterns of up to 16
+ * characters (most names) get their match masks by direct comparison
+ * instead of a table.  The bounded variant first compares lengths, then
+ * uses either the single word with a stop as soon as the bound cannot be
+ * met, or Ukkonen's diagonal band when the bound is small compared to the
+ * strings.
  *
  * src/match/levenshtein.c
  *
@@ -24,47 +26,66 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "match/charmask.h"
 #include "match/similarity.h"
 
 /*
- * A pattern of at most SMALL_PATTERN characters (a Japanese name): the
- * match mask of a text character is built by comparing it with each
- * pattern character, which is cheaper than filling and clearing a table.
+ * A pattern of at most SMALL_PATTERN characters (most names): the match
+ * mask of a text character comes from comparing it with every pattern
+ * character at once (SSE2 on x86-64, a plain loop elsewhere), which costs
+ * less than filling and clearing a table.  The pattern is padded with 0,
+ * which text never holds.
  */
-#define SMALL_PATTERN 8
+#define SMALL_PATTERN 16
+
+static inline uint64
+small_eq(const pg_wchar *pad, pg_wchar c)
+{
+#ifdef __SSE2__
+	__m128i		cv = _mm_set1_epi32((int) c);
+	int			m0 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) pad), cv)));
+	int			m1 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 4)), cv)));
+	int			m2 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 8)), cv)));
+	int			m3 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 12)), cv)));
+
+	return (uint64) (m0 | (m1 << 4) | (m2 << 8) | (m3 << 12));
+#else
+	uint64		eq = 0;
+	int			i;
+
+	for (i = 0; i < SMALL_PATTERN; i++)
+		eq |= (uint64) (pad[i] == c) << i;
+	return eq;
+#endif
+}
 
 static int
-myers_small(const pg_wchar *p, int m, const pg_wchar *t, int n)
+myers_small(const pg_wchar *p, int m, const pg_wchar *t, int n, int max)
 {
 	uint64		vp = ~UINT64CONST(0);
 	uint64		vn = 0;
 	uint64		last = UINT64CONST(1) << (m - 1);
 	int			score = m;
-	pg_wchar	pad[SMALL_PATTERN] = {0};	/* text never holds a 0 */
-	int			i,
-				j;
+	pg_wchar	pad[SMALL_PATTERN] = {0};
+	int			j;
 
-	/* a fixed trip count lets the compiler unroll (and vectorise) */
-	for (i = 0; i < m; i++)
-		pad[i] = p[i];
+	memcpy(pad, p, sizeof(pg_wchar) * m);
 	for (j = 0; j < n; j++)
 	{
-		pg_wchar	c = t[j];
-		uint64		eq = 0;
-		uint64		x,
-					d0,
-					hp,
-					hn;
+		uint64		eq = small_eq(pad, t[j]);
+		uint64		x = eq | vn;
+		uint64		d0 = (((x & vp) + vp) ^ vp) | x;
+		uint64		hp = vn | ~(d0 | vp);
+		uint64		hn = vp & d0;
 
-		for (i = 0; i < SMALL_PATTERN; i++)
-			eq |= (uint64) (pad[i] == c) << i;
-		x = eq | vn;
-		d0 = (((x & vp) + vp) ^ vp) | x;
-		hp = vn | ~(d0 | vp);
-		hn = vp & d0;
 		score += (hp & last) ? 1 : 0;
 		score -= (hn & last) ? 1 : 0;
+		if (max >= 0 && score - (n - 1 - j) > max)
+			return max + 1;
 		hp = (hp << 1) | 1;
 		hn = hn << 1;
 		vp = hn | ~(d0 | hp);
@@ -256,8 +277,8 @@ cdp_levenshtein(const pg_wchar *a, int alen, const pg_wchar *b, int blen)
 		b = t;
 		blen = tl;
 	}
-	if (alen <= SMALL_PATTERN && blen <= 8 * SMALL_PATTERN)
-		return myers_small(a, alen, b, blen);
+	if (alen <= SMALL_PATTERN)
+		return myers_small(a, alen, b, blen, -1);
 	if (alen <= 64)
 		return myers_single(a, alen, b, blen, -1);
 	return myers_blocks(a, alen, b, blen);
@@ -289,6 +310,8 @@ cdp_levenshtein_le(const pg_wchar *a, int alen, const pg_wchar *b, int blen,
 		b = t;
 		blen = tl;
 	}
+	if (alen <= SMALL_PATTERN)
+		return myers_small(a, alen, b, blen, max);
 	if (alen <= 64)
 		return myers_single(a, alen, b, blen, max);
 	if (max >= blen)
