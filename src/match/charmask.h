@@ -30,6 +30,10 @@
 
 #include "mb/pg_wchar.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define CDP_CHARMASK_SLOTS 256
 
 typedef struct CdpCharMask
@@ -133,6 +137,35 @@ cdp_charmask_release(const pg_wchar *p, int len)
 		st->mask.bits[st->slots[i]] = 0;
 	}
 	st->dirty = false;
+}
+
+/*
+ * Patterns of at most CDP_SMALL_PATTERN characters (most names) skip the
+ * table: the caller copies the pattern into pad[CDP_SMALL_PATTERN], padded
+ * with 0 (which text never holds), and the mask of a character comes from
+ * comparing it with all of pad at once (SSE2 on x86-64, a loop elsewhere).
+ */
+#define CDP_SMALL_PATTERN 16
+
+static inline uint64
+cdp_charmask_small_eq(const pg_wchar *pad, pg_wchar c)
+{
+#ifdef __SSE2__
+	__m128i		cv = _mm_set1_epi32((int) c);
+	int			m0 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) pad), cv)));
+	int			m1 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 4)), cv)));
+	int			m2 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 8)), cv)));
+	int			m3 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 12)), cv)));
+
+	return (uint64) (m0 | (m1 << 4) | (m2 << 8) | (m3 << 12));
+#else
+	uint64		eq = 0;
+	int			i;
+
+	for (i = 0; i < CDP_SMALL_PATTERN; i++)
+		eq |= (uint64) (pad[i] == c) << i;
+	return eq;
+#endif
 }
 
 /* palloc'd masks for ceil(len / 64) blocks of p */

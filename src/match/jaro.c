@@ -13,8 +13,9 @@
  * bit-identical; 0 when either string is empty or nothing matches.
  *
  * When b has at most 64 characters the matching is bit-parallel: a mask of
- * b's positions per character, ANDed with the window and the unmatched
- * positions, gives the match as the lowest set bit.  Longer strings use a
+ * b's positions per character (by direct comparison when b has at most 16),
+ * ANDed with the window and the unmatched positions, gives the match as the
+ * lowest set bit.  Longer strings use a
  * linear-time matcher over each character's chain of positions in b: for a
  * given character, the matched positions at or above the window's start
  * are always a run at the start of its chain, so a cursor per character
@@ -44,11 +45,17 @@ jaro_formula(int m, int t, int alen, int blen)
 		1.0 / 3.0 * (m - t) / m;
 }
 
-static double
-jaro_short(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
+/*
+ * b has at most 64 characters: bit-parallel matching.  The mask of b's
+ * positions holding a character comes from the table (or, for b of at most
+ * CDP_SMALL_PATTERN characters, from direct comparison); ANDed with the
+ * window and the unmatched positions, its lowest bit is the match.
+ */
+static inline double
+jaro_bits(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window,
+		  const CdpCharMask *mask, const pg_wchar *pad)
 {
-	CdpCharMask *mask = cdp_charmask_single(b, blen);
-	pg_wchar	matched[64];	/* a's matched characters, in order */
+	pg_wchar	matched[65];	/* a's matched characters, in order */
 	uint64		bflags = 0;
 	int			m = 0;
 	int			half = 0;
@@ -64,14 +71,13 @@ jaro_short(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
 		if (lo > hi)
 			break;
 		range = (~UINT64CONST(0) >> (63 - hi)) & (~UINT64CONST(0) << lo);
-		cand = cdp_charmask_get(mask, a[i]) & ~bflags & range;
-		if (cand)
-		{
-			bflags |= cand & (~cand + 1);
-			matched[m++] = a[i];
-		}
+		cand = (pad ? cdp_charmask_small_eq(pad, a[i]) : cdp_charmask_get(mask, a[i]));
+		cand &= ~bflags & range;
+		/* without a branch: whether a[i] matches is unpredictable */
+		bflags |= cand & (~cand + 1);
+		matched[m] = a[i];
+		m += (cand != 0);
 	}
-	cdp_charmask_release(b, blen);
 	if (m == 0)
 		return 0.0;
 
@@ -79,11 +85,27 @@ jaro_short(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
 	{
 		int			j = pg_rightmost_one_pos64(bflags);
 
-		if (b[j] != matched[i])
-			half++;
+		half += (b[j] != matched[i]);
 		bflags &= bflags - 1;
 	}
 	return jaro_formula(m, half / 2, alen, blen);
+}
+
+static double
+jaro_short(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
+{
+	double		s;
+
+	if (blen <= CDP_SMALL_PATTERN)
+	{
+		pg_wchar	pad[CDP_SMALL_PATTERN] = {0};
+
+		memcpy(pad, b, sizeof(pg_wchar) * blen);
+		return jaro_bits(a, alen, b, blen, window, NULL, pad);
+	}
+	s = jaro_bits(a, alen, b, blen, window, cdp_charmask_single(b, blen), NULL);
+	cdp_charmask_release(b, blen);
+	return s;
 }
 
 static double

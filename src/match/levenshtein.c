@@ -26,43 +26,13 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "match/charmask.h"
 #include "match/similarity.h"
 
 /*
- * A pattern of at most SMALL_PATTERN characters (most names): the match
- * mask of a text character comes from comparing it with every pattern
- * character at once (SSE2 on x86-64, a plain loop elsewhere), which costs
- * less than filling and clearing a table.  The pattern is padded with 0,
- * which text never holds.
+ * A pattern of at most CDP_SMALL_PATTERN characters (most names) gets its
+ * match masks by direct comparison, cheaper than a table (charmask.h).
  */
-#define SMALL_PATTERN 16
-
-static inline uint64
-small_eq(const pg_wchar *pad, pg_wchar c)
-{
-#ifdef __SSE2__
-	__m128i		cv = _mm_set1_epi32((int) c);
-	int			m0 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) pad), cv)));
-	int			m1 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 4)), cv)));
-	int			m2 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 8)), cv)));
-	int			m3 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *) (pad + 12)), cv)));
-
-	return (uint64) (m0 | (m1 << 4) | (m2 << 8) | (m3 << 12));
-#else
-	uint64		eq = 0;
-	int			i;
-
-	for (i = 0; i < SMALL_PATTERN; i++)
-		eq |= (uint64) (pad[i] == c) << i;
-	return eq;
-#endif
-}
-
 static int
 myers_small(const pg_wchar *p, int m, const pg_wchar *t, int n, int max)
 {
@@ -70,13 +40,13 @@ myers_small(const pg_wchar *p, int m, const pg_wchar *t, int n, int max)
 	uint64		vn = 0;
 	uint64		last = UINT64CONST(1) << (m - 1);
 	int			score = m;
-	pg_wchar	pad[SMALL_PATTERN] = {0};
+	pg_wchar	pad[CDP_SMALL_PATTERN] = {0};
 	int			j;
 
 	memcpy(pad, p, sizeof(pg_wchar) * m);
 	for (j = 0; j < n; j++)
 	{
-		uint64		eq = small_eq(pad, t[j]);
+		uint64		eq = cdp_charmask_small_eq(pad, t[j]);
 		uint64		x = eq | vn;
 		uint64		d0 = (((x & vp) + vp) ^ vp) | x;
 		uint64		hp = vn | ~(d0 | vp);
@@ -277,7 +247,7 @@ cdp_levenshtein(const pg_wchar *a, int alen, const pg_wchar *b, int blen)
 		b = t;
 		blen = tl;
 	}
-	if (alen <= SMALL_PATTERN)
+	if (alen <= CDP_SMALL_PATTERN)
 		return myers_small(a, alen, b, blen, -1);
 	if (alen <= 64)
 		return myers_single(a, alen, b, blen, -1);
@@ -310,7 +280,7 @@ cdp_levenshtein_le(const pg_wchar *a, int alen, const pg_wchar *b, int blen,
 		b = t;
 		blen = tl;
 	}
-	if (alen <= SMALL_PATTERN)
+	if (alen <= CDP_SMALL_PATTERN)
 		return myers_small(a, alen, b, blen, max);
 	if (alen <= 64)
 		return myers_single(a, alen, b, blen, max);
