@@ -122,3 +122,46 @@ cdp_decode(const char *s, int nbytes, CdpCodePoints *out)
 	}
 	out->len = n;
 }
+
+/*
+ * Drop the bytes that two UTF-8 strings share at their start and end, cut
+ * at character boundaries, before decoding them: what the edit distances
+ * skip anyway (cdp_strip_common_affixes), without decoding it.  Other
+ * encodings are left alone (their character boundaries are not visible in
+ * a byte).
+ */
+void
+cdp_strip_common_bytes(const char **a, int *alen, const char **b, int *blen)
+{
+	const unsigned char *x = (const unsigned char *) *a;
+	const unsigned char *y = (const unsigned char *) *b;
+	int			n = Min(*alen, *blen);
+	int			p = 0;
+	int			s = 0;
+
+	if (!cdp_database_is_utf8())
+		return;
+	while (p < n && x[p] == y[p])
+		p++;
+	/* back to the start of the character where they differ */
+	while (p > 0 && p < n && (x[p] & 0xC0) == 0x80)
+		p--;
+	if (p == n && p < Max(*alen, *blen))
+	{
+		/* one is a prefix of the other: the longer goes on at a boundary */
+		const unsigned char *longer = (*alen > *blen) ? x : y;
+
+		while (p > 0 && (longer[p] & 0xC0) == 0x80)
+			p--;
+	}
+	n -= p;
+	while (s < n && x[*alen - 1 - s] == y[*blen - 1 - s])
+		s++;
+	/* forward to the start of a character */
+	while (s > 0 && (x[*alen - s] & 0xC0) == 0x80)
+		s--;
+	*a += p;
+	*b += p;
+	*alen -= p + s;
+	*blen -= p + s;
+}

@@ -305,12 +305,17 @@ cdp_levenshtein_text(PG_FUNCTION_ARGS)
 {
 	text	   *ta = PG_GETARG_TEXT_PP(0);
 	text	   *tb = PG_GETARG_TEXT_PP(1);
+	const char *pa = VARDATA_ANY(ta);
+	const char *pb = VARDATA_ANY(tb);
+	int			la = VARSIZE_ANY_EXHDR(ta);
+	int			lb = VARSIZE_ANY_EXHDR(tb);
 	CdpCodePoints a;
 	CdpCodePoints b;
 	int			d;
 
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
+	cdp_strip_common_bytes(&pa, &la, &pb, &lb);
+	cdp_decode(pa, la, &a);
+	cdp_decode(pb, lb, &b);
 	d = cdp_levenshtein(a.chars, a.len, b.chars, b.len);
 	cdp_codepoints_free(&a);
 	cdp_codepoints_free(&b);
@@ -329,6 +334,10 @@ cdp_levenshtein_le_text(PG_FUNCTION_ARGS)
 	text	   *ta = PG_GETARG_TEXT_PP(0);
 	text	   *tb = PG_GETARG_TEXT_PP(1);
 	int32		max = PG_GETARG_INT32(2);
+	const char *pa = VARDATA_ANY(ta);
+	const char *pb = VARDATA_ANY(tb);
+	int			la = VARSIZE_ANY_EXHDR(ta);
+	int			lb = VARSIZE_ANY_EXHDR(tb);
 	CdpCodePoints a;
 	CdpCodePoints b;
 	int			d;
@@ -338,8 +347,9 @@ cdp_levenshtein_le_text(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max must not be negative"),
 				 errdetail("max is %d.", max)));
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
+	cdp_strip_common_bytes(&pa, &la, &pb, &lb);
+	cdp_decode(pa, la, &a);
+	cdp_decode(pb, lb, &b);
 	d = cdp_levenshtein_le(a.chars, a.len, b.chars, b.len, max);
 	cdp_codepoints_free(&a);
 	cdp_codepoints_free(&b);

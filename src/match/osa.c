@@ -152,12 +152,17 @@ cdp_osa_distance_text(PG_FUNCTION_ARGS)
 {
 	text	   *ta = PG_GETARG_TEXT_PP(0);
 	text	   *tb = PG_GETARG_TEXT_PP(1);
+	const char *pa = VARDATA_ANY(ta);
+	const char *pb = VARDATA_ANY(tb);
+	int			la = VARSIZE_ANY_EXHDR(ta);
+	int			lb = VARSIZE_ANY_EXHDR(tb);
 	CdpCodePoints a;
 	CdpCodePoints b;
 	int			d;
 
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
+	cdp_strip_common_bytes(&pa, &la, &pb, &lb);
+	cdp_decode(pa, la, &a);
+	cdp_decode(pb, lb, &b);
 	d = cdp_osa_distance(a.chars, a.len, b.chars, b.len);
 	cdp_codepoints_free(&a);
 	cdp_codepoints_free(&b);

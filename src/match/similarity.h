@@ -42,6 +42,8 @@ typedef struct CdpCodePoints
 
 extern void cdp_decode(const char *s, int nbytes, CdpCodePoints *out);
 extern bool cdp_database_is_utf8(void);
+extern void cdp_strip_common_bytes(const char **a, int *alen,
+								   const char **b, int *blen);
 
 static inline void
 cdp_codepoints_free(CdpCodePoints *cp)
