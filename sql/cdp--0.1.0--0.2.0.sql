@@ -5,3 +5,31 @@
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION cdp UPDATE TO '0.2.0'" to load this file. \quit
+
+/* ------------------------------------------------------------------------
+ * Names and readings
+ *
+ * All IMMUTABLE: their rules are compiled into the library (the kanji
+ * variant table included) and ICU's NFKC data is stable for assigned
+ * characters.  An expression index over them needs a REINDEX after an
+ * upgrade that changes the rules (the README says which releases do).
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cdp.normalize_name(text) RETURNS text
+	AS 'MODULE_PATHNAME', 'cdp_normalize_name_sql'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.normalize_name(text) IS
+	'name for matching: NFKC, case and accent folding, hiragana to katakana, old/variant kanji to the common form, separators folded';
+
+CREATE FUNCTION cdp.kanji_variant_table(OUT variant text, OUT standard text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'cdp_kanji_variant_table'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 200;
+COMMENT ON FUNCTION cdp.kanji_variant_table() IS
+	'the old/variant kanji that cdp.normalize_name folds, with their common form (compiled into the library)';
+
+CREATE VIEW cdp.kanji_variants AS
+	SELECT t.variant, t.standard FROM cdp.kanji_variant_table() AS t;
+COMMENT ON VIEW cdp.kanji_variants IS
+	'read-only: the old/variant kanji that cdp.normalize_name folds to their common form';
+GRANT SELECT ON cdp.kanji_variants TO PUBLIC;
