@@ -33,3 +33,27 @@ CREATE VIEW cdp.kanji_variants AS
 COMMENT ON VIEW cdp.kanji_variants IS
 	'read-only: the old/variant kanji that cdp.normalize_name folds to their common form';
 GRANT SELECT ON cdp.kanji_variants TO PUBLIC;
+
+CREATE FUNCTION cdp.kana_key(text) RETURNS text
+	AS 'MODULE_PATHNAME', 'cdp_kana_key_sql'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.kana_key(text) IS
+	'phonetic key of a kana reading: small kana, long vowels, ヴ/ブ, ヂ/ジ, ヅ/ズ, ヲ/オ folded, separators removed';
+
+CREATE FUNCTION cdp.to_romaji(text) RETURNS text
+	AS 'MODULE_PATHNAME', 'cdp_to_romaji_sql'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.to_romaji(text) IS
+	'kana to Hepburn romaji (lower-case ASCII; long vowels spelled as written)';
+
+CREATE FUNCTION cdp.romaji_key(text) RETURNS text
+	AS 'MODULE_PATHNAME', 'cdp_romaji_key_sql'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.romaji_key(text) IS
+	'key of a kana or romaji name: Hepburn spellings, long vowels (ou/oo/oh/uu/ei ...) folded, no separators';
+
+CREATE FUNCTION cdp.double_metaphone(text) RETURNS text[]
+	AS 'MODULE_PATHNAME', 'cdp_double_metaphone_sql'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.double_metaphone(text) IS
+	'Double Metaphone codes of a Western name: {primary, alternate}, at most 4 characters each';

@@ -151,9 +151,9 @@ extern bool cdp_try_normalize_postal_code(const char *str, int len,
  * ignorables such as variation selectors) of UTF-8 input, as code points.
  * Pure ASCII input takes a fast path (ASCII lower-casing).  The result lives
  * in a per-backend buffer (or, for very long input, in the current memory
- * context) and is valid until the next call.
+ * context) and is valid until the next call; the caller may overwrite it.
  */
-extern const pg_wchar *cdp_fold_text(const char *str, int len, int *ncodes);
+extern pg_wchar *cdp_fold_text(const char *str, int len, int *ncodes);
 
 /* true if every byte is ASCII */
 extern bool cdp_is_ascii(const char *str, int len);

@@ -144,7 +144,7 @@ cdp_require_utf8(void)
 				 errdetail("The database encoding is %s.", GetDatabaseEncodingName())));
 }
 
-const pg_wchar *
+pg_wchar *
 cdp_fold_text(const char *str, int len, int *ncodes)
 {
 	UChar	   *in;
