@@ -13,4 +13,7 @@
 
 #define CDP_LIBRARY_VERSION "0.6.0"
 
+/* load-time set-up of each capability, called from _PG_init */
+extern void cdp_default_region_init(void);	/* match/default_region.c */
+
 #endif							/* CDP_H */

@@ -111,6 +111,16 @@ extern bool cdp_region_supported(const char *region);
 extern bool cdp_try_parse_phone(const char *str, int len, const char *region,
 								int64 *packed, const char **reason);
 
+/* the same, appending the E.164 text ('+819012345678') to out */
+extern bool cdp_try_normalize_phone(const char *str, int len, const char *region,
+									StringInfo out, const char **reason);
+
+/*
+ * The region argument of a SQL function, upper case: NULL means
+ * cdp.default_region; an unsupported region is an error (22023).
+ */
+extern const char *cdp_region_argument(text *region);
+
 /*
  * A phone number is kept as an int64 whose order is the order of the E.164
  * digit strings: the digits, padded with zeros to 15, times 16, plus the
