@@ -79,7 +79,31 @@ CREATE FUNCTION cdp.normalize_phone(text, region text DEFAULT NULL) RETURNS text
 COMMENT ON FUNCTION cdp.normalize_phone(text, text) IS
 	'phone number in E.164 (+819012345678); region NULL means the setting cdp.default_region';
 
-/* cdp.email: an e-mail address in canonical form */
+/* ------------------------------------------------------------------------
+ * Addresses
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cdp.normalize_address(text) RETURNS text
+	AS 'MODULE_PATHNAME', 'cdp_normalize_address_sql'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.normalize_address(text) IS
+	'address for matching: Japanese block numbers as 1-2-3, kanji numerals as digits, ヶ/が and の/ノ folded, Western street words abbreviated';
+
+CREATE FUNCTION cdp.normalize_postal_code(text, region text DEFAULT NULL) RETURNS text
+	AS 'MODULE_PATHNAME', 'cdp_normalize_postal_code_sql'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.normalize_postal_code(text, text) IS
+	'postal code as the region writes it (JP 100-0001); region NULL means the setting cdp.default_region';
+
+/*
+ * cdp.email: an e-mail address in canonical form.
+ *
+ * The comparison operators of cdp.email and cdp.phone are created in
+ * pg_catalog (their functions and operator classes live in cdp): an
+ * operator is found through search_path, which seldom names cdp, and
+ * pg_catalog is always searched first, so "email = email" works in every
+ * session and nobody can plant a look-alike operator in front of ours.
+ */
 
 CREATE TYPE cdp.email;
 
@@ -127,46 +151,46 @@ CREATE FUNCTION cdp.email_hash(cdp.email) RETURNS integer
 CREATE FUNCTION cdp.email_hash_extended(cdp.email, bigint) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'cdp_email_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 
-CREATE OPERATOR cdp.= (
+CREATE OPERATOR pg_catalog.= (
 	LEFTARG = cdp.email, RIGHTARG = cdp.email, FUNCTION = cdp.email_eq,
-	COMMUTATOR = OPERATOR(cdp.=), NEGATOR = OPERATOR(cdp.<>),
+	COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
 	RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES
 );
-CREATE OPERATOR cdp.<> (
+CREATE OPERATOR pg_catalog.<> (
 	LEFTARG = cdp.email, RIGHTARG = cdp.email, FUNCTION = cdp.email_ne,
-	COMMUTATOR = OPERATOR(cdp.<>), NEGATOR = OPERATOR(cdp.=),
+	COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
 	RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
 );
-CREATE OPERATOR cdp.< (
+CREATE OPERATOR pg_catalog.< (
 	LEFTARG = cdp.email, RIGHTARG = cdp.email, FUNCTION = cdp.email_lt,
-	COMMUTATOR = OPERATOR(cdp.>), NEGATOR = OPERATOR(cdp.>=),
+	COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
 	RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
 );
-CREATE OPERATOR cdp.<= (
+CREATE OPERATOR pg_catalog.<= (
 	LEFTARG = cdp.email, RIGHTARG = cdp.email, FUNCTION = cdp.email_le,
-	COMMUTATOR = OPERATOR(cdp.>=), NEGATOR = OPERATOR(cdp.>),
+	COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
 	RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
 );
-CREATE OPERATOR cdp.> (
+CREATE OPERATOR pg_catalog.> (
 	LEFTARG = cdp.email, RIGHTARG = cdp.email, FUNCTION = cdp.email_gt,
-	COMMUTATOR = OPERATOR(cdp.<), NEGATOR = OPERATOR(cdp.<=),
+	COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
 	RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
 );
-CREATE OPERATOR cdp.>= (
+CREATE OPERATOR pg_catalog.>= (
 	LEFTARG = cdp.email, RIGHTARG = cdp.email, FUNCTION = cdp.email_ge,
-	COMMUTATOR = OPERATOR(cdp.<=), NEGATOR = OPERATOR(cdp.<),
+	COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
 	RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
 );
 
 CREATE OPERATOR CLASS cdp.email_ops DEFAULT FOR TYPE cdp.email USING btree AS
-	OPERATOR 1 cdp.<,
-	OPERATOR 2 cdp.<=,
-	OPERATOR 3 cdp.=,
-	OPERATOR 4 cdp.>=,
-	OPERATOR 5 cdp.>,
+	OPERATOR 1 pg_catalog.<,
+	OPERATOR 2 pg_catalog.<=,
+	OPERATOR 3 pg_catalog.=,
+	OPERATOR 4 pg_catalog.>=,
+	OPERATOR 5 pg_catalog.>,
 	FUNCTION 1 cdp.email_cmp(cdp.email, cdp.email);
 CREATE OPERATOR CLASS cdp.email_ops DEFAULT FOR TYPE cdp.email USING hash AS
-	OPERATOR 1 cdp.=,
+	OPERATOR 1 pg_catalog.=,
 	FUNCTION 1 cdp.email_hash(cdp.email),
 	FUNCTION 2 cdp.email_hash_extended(cdp.email, bigint);
 
@@ -220,46 +244,46 @@ CREATE FUNCTION cdp.phone_hash(cdp.phone) RETURNS integer
 CREATE FUNCTION cdp.phone_hash_extended(cdp.phone, bigint) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'cdp_phone_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 
-CREATE OPERATOR cdp.= (
+CREATE OPERATOR pg_catalog.= (
 	LEFTARG = cdp.phone, RIGHTARG = cdp.phone, FUNCTION = cdp.phone_eq,
-	COMMUTATOR = OPERATOR(cdp.=), NEGATOR = OPERATOR(cdp.<>),
+	COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
 	RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES
 );
-CREATE OPERATOR cdp.<> (
+CREATE OPERATOR pg_catalog.<> (
 	LEFTARG = cdp.phone, RIGHTARG = cdp.phone, FUNCTION = cdp.phone_ne,
-	COMMUTATOR = OPERATOR(cdp.<>), NEGATOR = OPERATOR(cdp.=),
+	COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
 	RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
 );
-CREATE OPERATOR cdp.< (
+CREATE OPERATOR pg_catalog.< (
 	LEFTARG = cdp.phone, RIGHTARG = cdp.phone, FUNCTION = cdp.phone_lt,
-	COMMUTATOR = OPERATOR(cdp.>), NEGATOR = OPERATOR(cdp.>=),
+	COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
 	RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
 );
-CREATE OPERATOR cdp.<= (
+CREATE OPERATOR pg_catalog.<= (
 	LEFTARG = cdp.phone, RIGHTARG = cdp.phone, FUNCTION = cdp.phone_le,
-	COMMUTATOR = OPERATOR(cdp.>=), NEGATOR = OPERATOR(cdp.>),
+	COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
 	RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
 );
-CREATE OPERATOR cdp.> (
+CREATE OPERATOR pg_catalog.> (
 	LEFTARG = cdp.phone, RIGHTARG = cdp.phone, FUNCTION = cdp.phone_gt,
-	COMMUTATOR = OPERATOR(cdp.<), NEGATOR = OPERATOR(cdp.<=),
+	COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
 	RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
 );
-CREATE OPERATOR cdp.>= (
+CREATE OPERATOR pg_catalog.>= (
 	LEFTARG = cdp.phone, RIGHTARG = cdp.phone, FUNCTION = cdp.phone_ge,
-	COMMUTATOR = OPERATOR(cdp.<=), NEGATOR = OPERATOR(cdp.<),
+	COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
 	RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
 );
 
 CREATE OPERATOR CLASS cdp.phone_ops DEFAULT FOR TYPE cdp.phone USING btree AS
-	OPERATOR 1 cdp.<,
-	OPERATOR 2 cdp.<=,
-	OPERATOR 3 cdp.=,
-	OPERATOR 4 cdp.>=,
-	OPERATOR 5 cdp.>,
+	OPERATOR 1 pg_catalog.<,
+	OPERATOR 2 pg_catalog.<=,
+	OPERATOR 3 pg_catalog.=,
+	OPERATOR 4 pg_catalog.>=,
+	OPERATOR 5 pg_catalog.>,
 	FUNCTION 1 cdp.phone_cmp(cdp.phone, cdp.phone);
 CREATE OPERATOR CLASS cdp.phone_ops DEFAULT FOR TYPE cdp.phone USING hash AS
-	OPERATOR 1 cdp.=,
+	OPERATOR 1 pg_catalog.=,
 	FUNCTION 1 cdp.phone_hash(cdp.phone),
 	FUNCTION 2 cdp.phone_hash_extended(cdp.phone, bigint);
 
