@@ -403,7 +403,7 @@ cdp_normalize_email_sql(PG_FUNCTION_ARGS)
 								 provider_rules, &out, &reason))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid e-mail address: \"%s\"", text_to_cstring(arg)),
+				 errmsg("invalid e-mail address: \"%s\"", cdp_error_value(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg))),
 				 errdetail("%s", reason)));
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
 }

@@ -36,7 +36,7 @@ email_parse(const char *str, int len)
 	if (!cdp_try_normalize_email(str, len, false, &out, &reason))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid e-mail address: \"%s\"", pnstrdup(str, len)),
+				 errmsg("invalid e-mail address: \"%s\"", cdp_error_value(str, len)),
 				 errdetail("%s", reason)));
 	result = cstring_to_text_with_len(out.data, out.len);
 	pfree(out.data);

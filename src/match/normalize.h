@@ -178,6 +178,12 @@ extern int	cdp_latin_fold(pg_wchar c, char *out);
 /* The common form of an old or variant kanji, or c itself. */
 extern pg_wchar cdp_kanji_standard(pg_wchar c);
 
+/*
+ * A rejected value as an error message shows it: the value itself, or its
+ * first 100 bytes (cut at a character boundary) and its length (palloc'd).
+ */
+extern char *cdp_error_value(const char *str, int len);
+
 /* Raise 22021 unless the database encoding is UTF8 (non-ASCII input). */
 extern void cdp_require_utf8(void);
 

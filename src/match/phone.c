@@ -374,7 +374,7 @@ cdp_normalize_phone_sql(PG_FUNCTION_ARGS)
 							 &packed, &reason))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid phone number: \"%s\"", text_to_cstring(arg)),
+				 errmsg("invalid phone number: \"%s\"", cdp_error_value(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg))),
 				 errdetail("%s", reason)));
 	cdp_phone_format(packed, buf);
 	PG_RETURN_TEXT_P(cstring_to_text(buf));

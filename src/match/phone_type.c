@@ -45,13 +45,13 @@ phone_parse(const char *str, int len, const char *region, bool plus_only)
 		if (i == len || str[i] != '+')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary cdp.phone value: \"%s\"", pnstrdup(str, len)),
+					 errmsg("invalid binary cdp.phone value: \"%s\"", cdp_error_value(str, len)),
 					 errdetail("The binary form of cdp.phone is the E.164 text, which starts with '+'.")));
 	}
 	if (!cdp_try_parse_phone(str, len, region, &packed, &reason))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid phone number: \"%s\"", pnstrdup(str, len)),
+				 errmsg("invalid phone number: \"%s\"", cdp_error_value(str, len)),
 				 errdetail("%s", reason)));
 	return packed;
 }

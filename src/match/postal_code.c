@@ -180,7 +180,8 @@ cdp_normalize_postal_code_sql(PG_FUNCTION_ARGS)
 									   region, &out, &reason))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid postal code for region %s: \"%s\"", region, text_to_cstring(arg)),
+				 errmsg("invalid postal code for region %s: \"%s\"", region,
+						cdp_error_value(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg))),
 				 errdetail("%s", reason)));
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
 }
