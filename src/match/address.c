@@ -257,7 +257,7 @@ address_blocks(const pg_wchar *codes, int n, pg_wchar *out)
 		int			j;
 		int			m;
 
-		if ((i & 1023) == 0)
+		if ((i & 0x3FFF) == 0x3FFF)
 			CHECK_FOR_INTERRUPTS();
 
 		if (c >= '0' && c <= '9')
@@ -389,6 +389,8 @@ address_words(const pg_wchar *codes, int n, char *out)
 		char		latin[3];
 		int			nlatin;
 
+		if ((i & 0x3FFF) == 0x3FFF)
+			CHECK_FOR_INTERRUPTS();
 		if (is_address_separator(c))
 		{
 			/* a period inside a word (P.O.) is dropped, not a separator */

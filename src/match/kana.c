@@ -27,6 +27,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "match/normalize.h"
@@ -168,6 +169,8 @@ kana_key_codes(const pg_wchar *codes, int n, char *out)
 		char		latin[3];
 		int			nlatin;
 
+		if ((i & 0x3FFF) == 0x3FFF)
+			CHECK_FOR_INTERRUPTS();
 		if (c == 0x30FD || c == 0x30FE)
 		{
 			/* ヽ ヾ: iteration marks */

@@ -25,6 +25,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -664,6 +665,8 @@ metaphone_letters(const pg_wchar *codes, int n, char *buf)
 		char		latin[3];
 		int			nlatin = 0;
 
+		if ((i & 0x3FFF) == 0x3FFF)
+			CHECK_FOR_INTERRUPTS();
 		if (c >= 'a' && c <= 'z')
 		{
 			latin[0] = (char) (c - ('a' - 'A'));

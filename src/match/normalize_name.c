@@ -30,6 +30,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "match/normalize.h"
@@ -83,6 +84,9 @@ name_codes(const pg_wchar *codes, int n, char *out)
 		pg_wchar	c = codes[i];
 		char		latin[3];
 		int			nlatin = 0;
+
+		if ((i & 0x3FFF) == 0x3FFF)
+			CHECK_FOR_INTERRUPTS();
 
 		if (c < 0x80)
 		{

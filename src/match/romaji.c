@@ -28,6 +28,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -139,6 +140,8 @@ romaji_codes(const pg_wchar *codes, int n, char *out)
 		char		latin[3];
 		int			nlatin;
 
+		if ((i & 0x3FFF) == 0x3FFF)
+			CHECK_FOR_INTERRUPTS();
 		if (c == 0x30FD || c == 0x30FE)
 		{
 			/* ヽ ヾ repeat the kana before them, ヾ voiced (カ ガ, ハ バ) */
@@ -320,6 +323,9 @@ romaji_key_bytes(char *src, int len, char *out)
 		char		c1 = (i + 1 < n) ? src[i + 1] : '\0';
 		char		c2 = (i + 2 < n) ? src[i + 2] : '\0';
 		char		prev = (p > out) ? p[-1] : '\0';
+
+		if ((i & 0x3FFF) == 0x3FFF)
+			CHECK_FOR_INTERRUPTS();
 
 		/* Kunrei and Nihon-shiki spellings to Hepburn */
 		if (c == 's' && c1 == 'y' && is_vowel(c2))
