@@ -208,15 +208,20 @@ cdp_try_normalize_email(const char *str, int len, bool provider_rules,
 	bool		legacy;
 	bool		double_dot;
 
-	if (email_scratch == NULL)
+	if (len > 1024)
+		s = makeStringInfo();	/* long input: a buffer of this call only */
+	else
 	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		if (email_scratch == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
-		email_scratch = makeStringInfo();
-		MemoryContextSwitchTo(old);
+			email_scratch = makeStringInfo();
+			MemoryContextSwitchTo(old);
+		}
+		s = email_scratch;
+		resetStringInfo(s);
 	}
-	s = email_scratch;
-	resetStringInfo(s);
 
 	/* NFKC case-folded UTF-8 */
 	if (cdp_is_ascii(str, len))

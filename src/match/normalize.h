@@ -10,10 +10,13 @@
  * fmgr.  The entry points take UTF-8 bytes with an explicit length (the
  * input need not be NUL-terminated) and append their result to a
  * caller-supplied StringInfo, so a caller that normalises many values can
- * reuse one buffer (resetStringInfo between values).  They allocate nothing
- * else per call on their hot paths: the intermediate buffers are kept per
- * backend.  None is re-entrant with respect to the shared fold buffer (see
- * cdp_fold_text), which only matters to code that adds new normalisers.
+ * reuse one buffer (resetStringInfo between values).  The name and reading
+ * normalisers allocate nothing else per call: their intermediate buffers are
+ * kept per backend (values over 64K characters use the current memory
+ * context instead); the address normaliser and Double Metaphone of long
+ * values allocate a working buffer per call.  None is re-entrant with
+ * respect to the shared fold buffer (see cdp_fold_text), which only matters
+ * to code that adds new normalisers.
  *
  * Normalisers of values that can be invalid (e-mail, phone, postal code)
  * come in a "try" form that returns false and a reason instead of raising
