@@ -30,6 +30,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	cdp_default_region_init();
 	cdp_match_similarity_init();
 	MarkGUCPrefixReserved("cdp");
 }

@@ -13,7 +13,8 @@
 
 #define CDP_LIBRARY_VERSION "0.6.0"
 
-/* initialisation hooks of the capabilities, called from _PG_init */
-extern void cdp_match_similarity_init(void);
+/* load-time set-up of each capability, called from _PG_init */
+extern void cdp_default_region_init(void);	/* match/default_region.c */
+extern void cdp_match_similarity_init(void);	/* match/name_ngrams.c */
 
 #endif							/* CDP_H */
