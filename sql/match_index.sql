@@ -15,16 +15,19 @@ SET cdp.similarity_threshold = 'high';
 \echo :SQLSTATE
 SHOW cdp.similarity_threshold;
 
--- what a name is compared by: folded (NFKC, case, accents, kana, variant
--- kanji, no spaces or punctuation), bigrams with start and end marks, and
--- unigrams of kana and kanji
+-- what a name is compared by: folded (cdp.normalize_name: NFKC, case,
+-- accents, kana, variant kanji, separators; then no spaces), bigrams with
+-- start and end marks, unigrams of kana and kanji, the start trigram
 SELECT cdp.name_grams('髙橋 一郎') AS kanji, cdp.name_grams('ﾀｶﾊｼ') AS halfwidth_kana;
 SELECT cdp.name_grams('José GARCÍA-López') AS latin, cdp.name_grams('') AS empty,
        cdp.name_grams('・ ') AS only_punctuation, cdp.name_grams(NULL) AS null_name;
 SELECT cdp.name_grams('たかはし') = cdp.name_grams('タカハシ') AS hiragana_is_katakana,
        cdp.name_grams('﨑') = cdp.name_grams('崎') AS compat_kanji,
        cdp.name_grams('邊') = cdp.name_grams('辺') AND cdp.name_grams('邉') = cdp.name_grams('辺') AS watanabe,
-       cdp.name_grams('ＳＭＩＴＨ') = cdp.name_grams('smith') AS fullwidth_latin;
+       cdp.name_grams('ＳＭＩＴＨ') = cdp.name_grams('smith') AS fullwidth_latin,
+       cdp.name_grams('Søren') = cdp.name_grams('SOREN') AS latin_letters,
+       cdp.name_grams('Yamada Taro') = cdp.name_grams('yamada-taro') AS word_breaks,
+       cdp.name_grams('山田 太郎') = cdp.name_grams('山田太郎') AS japanese_space;
 
 -- the similarity: Dice coefficient of the gram sets
 SELECT n.a, n.b, round(cdp.name_similarity(n.a, n.b)::numeric, 4) AS similarity,

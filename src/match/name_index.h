@@ -5,7 +5,9 @@
  *	  grams, the similarity that the operators %~ and <~> use, and the
  *	  GiST key that stores gram signatures.
  *
- * A name is folded (name_fold.c), then described by its grams
+ * A name is folded: cdp.normalize_name (normalize.h: NFKC with case
+ * folding, accents, kana, variant kanji, separators) without the spaces it
+ * keeps between Latin words.  It is then described by its grams
  * (name_ngrams.c): the bigrams of the folded form with a start and an end
  * mark ("^" and "$", code points 1 and 2); the unigrams of characters from
  * U+3040 up (kana, kanji, hangul), so that two- to four-character Japanese
@@ -44,9 +46,9 @@ extern double cdp_similarity_threshold;
 #define CDP_GRAM_PREFIX_FLAG (UINT64CONST(1) << 63)
 
 /*
- * Fold a name for indexing: the code points of its normalised form, with
- * white space, punctuation and control characters removed.  The result
- * goes into out as cdp_decode() does (free it with cdp_codepoints_free).
+ * Fold a name for indexing: the code points of cdp_normalize_name's result
+ * without spaces.  The result goes into out as cdp_decode() does (free it
+ * with cdp_codepoints_free).
  */
 extern void cdp_name_fold(const char *s, int nbytes, CdpCodePoints *out);
 

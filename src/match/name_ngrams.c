@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * name_ngrams.c
- *	  The grams of a folded name and the name similarity built on them:
- *	  cdp.name_similarity(text, text), cdp.name_grams(text), the operator
- *	  functions behind %~ and <~>, and the setting cdp.similarity_threshold.
+ *	  The folded form of a name, its grams and the name similarity built on
+ *	  them: cdp.name_similarity(text, text), cdp.name_grams(text), the
+ *	  operator functions behind %~ and <~>, and the setting
+ *	  cdp.similarity_threshold.
  *
  * src/match/name_ngrams.c
  *
@@ -20,6 +21,7 @@
 
 #include "cdp.h"
 #include "match/name_index.h"
+#include "match/normalize.h"
 
 /*
  * Default 0.5: a Dice coefficient of 0.5 is a Jaccard index of 1/3, about
@@ -41,6 +43,47 @@ cdp_match_similarity_init(void)
 							 0.5, 0.0, 1.0,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+}
+
+/*
+ * The normalised name is built in one buffer per backend, kept between
+ * calls unless a very long name made it large.
+ */
+static StringInfoData fold_buffer;
+static bool fold_buffer_ready = false;
+
+#define FOLD_BUFFER_KEEP (64 * 1024)
+
+void
+cdp_name_fold(const char *s, int nbytes, CdpCodePoints *out)
+{
+	int			i,
+				n;
+
+	if (!fold_buffer_ready)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		initStringInfo(&fold_buffer);
+		MemoryContextSwitchTo(old);
+		fold_buffer_ready = true;
+	}
+	resetStringInfo(&fold_buffer);
+	cdp_normalize_name(s, nbytes, &fold_buffer);
+	cdp_decode(fold_buffer.data, fold_buffer.len, out);
+	if (fold_buffer.maxlen > FOLD_BUFFER_KEEP)
+	{
+		pfree(fold_buffer.data);
+		fold_buffer_ready = false;
+	}
+
+	/* the spaces normalize_name keeps between Latin words go too */
+	for (i = 0, n = 0; i < out->len; i++)
+	{
+		if (out->chars[i] != ' ')
+			out->chars[n++] = out->chars[i];
+	}
+	out->len = n;
 }
 
 static void
