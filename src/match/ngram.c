@@ -173,10 +173,14 @@ intersect_grams(const Gram *a, int na, const Gram *b, int nb)
 	int			i = 0,
 				j = 0,
 				common = 0;
+	uint32		steps = 0;
 
 	while (i < na && j < nb)
 	{
 		int			c = compare_grams(&a[i], &b[j]);
+
+		if ((++steps & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 
 		if (c == 0)
 		{
@@ -188,8 +192,6 @@ intersect_grams(const Gram *a, int na, const Gram *b, int nb)
 			i++;
 		else
 			j++;
-		if ((common & 0xFFFF) == 0xFFFF)
-			CHECK_FOR_INTERRUPTS();
 	}
 	return common;
 }
