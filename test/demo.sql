@@ -46,6 +46,37 @@ SELECT s.source_key AS source, r.source_record_key AS key,
  ORDER BY r.record_id;
 
 \echo
+\echo '   What matching sees: one name, one reading, one e-mail, one phone (cdp.normalize_*, cdp.kana_key, cdp.romaji_key)'
+SELECT r.source_record_key AS key,
+	   cdp.normalize_name(concat(r.family_name, r.given_name)) AS name,
+	   cdp.kana_key(concat(r.family_name_kana, r.given_name_kana)) AS reading,
+	   cdp.romaji_key(coalesce(nullif(concat(r.family_name_kana, r.given_name_kana), ''), r.name_romaji)) AS romaji_key,
+	   cdp.normalize_email(r.email) AS email,
+	   cdp.normalize_phone(r.phone) AS phone
+  FROM cdp.source_records r
+ WHERE r.source_record_key IN ('C-0001', 'S-1001', 'P-5001', 'A-9001')
+ ORDER BY r.record_id;
+
+\echo
+\echo '   Similarity on code points, and indexed candidate search: 髙橋 finds 高橋, たかはし finds ﾀｶﾊｼ'
+SELECT cdp.levenshtein('渡邊美咲', '渡辺美咲') AS levenshtein,
+	   round(cdp.jaro_winkler('Anna Smith', 'Anne Smith')::numeric, 3) AS jaro_winkler,
+	   round(cdp.token_set_similarity('Watanabe Misaki', 'MISAKI WATANABE')::numeric, 3) AS token_set;
+CREATE INDEX demo_family_name_idx ON cdp.source_records USING gist (family_name cdp.name_gist_ops);
+CREATE INDEX demo_family_kana_idx ON cdp.source_records USING gist (family_name_kana cdp.name_gist_ops);
+SET search_path = public, cdp;
+SELECT 'family_name ~ 髙橋' AS search, family_name AS found,
+	   round(cdp.name_similarity(family_name, '髙橋')::numeric, 2) AS similarity
+  FROM cdp.source_records WHERE family_name %~ '髙橋'
+UNION ALL
+SELECT 'family_name_kana ~ たかはし', family_name_kana,
+	   round(cdp.name_similarity(family_name_kana, 'たかはし')::numeric, 2)
+  FROM cdp.source_records WHERE family_name_kana %~ 'たかはし'
+ORDER BY 1, 2;
+RESET search_path;
+DROP INDEX cdp.demo_family_name_idx, cdp.demo_family_kana_idx;
+
+\echo
 \echo '== 3. Load orders: every source reports purchases (deterministic sample)'
 INSERT INTO cdp.events (source_id, source_event_key, record_id, event_type, occurred_at, amount, currency)
 SELECT r.source_id, r.source_record_key || '-O' || n, r.record_id, 'order',
