@@ -51,7 +51,7 @@ gamma_sign(double x)
 	if (x > 0)
 		return 1.0;
 	/* between the poles -k and -k + 1 the sign is (-1)^k */
-	return ((long) ceil(-x)) % 2 == 0 ? -1.0 : 1.0;
+	return ((long) ceil(-x)) % 2 == 1 ? -1.0 : 1.0;
 }
 
 /*
