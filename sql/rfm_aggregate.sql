@@ -117,9 +117,6 @@ SELECT cdp.rfm_agg(ordered_at, total, '2024-04-01', '-1 day') FROM orders;
 \echo :SQLSTATE
 SELECT cdp.rfm_agg(ordered_at, total, '2024-04-01', '1 month -31 days') FROM orders;
 \echo :SQLSTATE
--- the support functions refuse to run outside an aggregate
-SELECT cdp._rfm_agg_transfn(NULL, now(), 1, now());
-\echo :SQLSTATE
 
 DROP TABLE orders, many, serial_result;
 DROP EXTENSION cdp;

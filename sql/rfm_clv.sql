@@ -16,7 +16,7 @@ SET extra_float_digits = 0;
 -- (mpmath, 30 digits), on every branch: series, Euler, Pfaff (z < 0), the
 -- connection formula near z = 1, Gauss's theorem at z = 1, polynomials
 -- ------------------------------------------------------------------------
-SELECT a, b, c, z, round(cdp.hyp2f1(a, b, c, z)::numeric, 12) AS value,
+SELECT a, b, c, z, round(cdp.hyp2f1(a, b, c, z)::numeric, 9) AS value,
        abs(cdp.hyp2f1(a, b, c, z) / reference - 1) < 1e-12 AS matches
   FROM (VALUES (1, 1, 2, 0.5, 1.38629436111989061883),
                (1, 1, 2, -3, 0.462098120373296872945),

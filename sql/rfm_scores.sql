@@ -180,7 +180,8 @@ INSERT INTO cdp.rfm_thresholds VALUES ('Bad Name', 2, 1, 2, 1);
 \echo :SQLSTATE
 SELECT scheme, count(*) FROM cdp.rfm_thresholds GROUP BY scheme ORDER BY scheme;
 
--- a cuts value written by hand is checked
+-- a cuts value written by hand is checked (DETAIL says what is wrong)
+\set VERBOSITY default
 SELECT cdp.rfm_score(1, 1, 1, ROW(3, NULL, true, '{10}', '{1,2}', '{1,2}')::cdp.rfm_cuts);
 \echo :SQLSTATE
 SELECT cdp.rfm_score(1, 1, 1, ROW(3, NULL, true, '{10,20}', '{1,2}', '{1,2}')::cdp.rfm_cuts);
@@ -193,6 +194,7 @@ SELECT cdp.rfm_score(1, 1, 1, ROW(3, NULL, NULL, '{20,10}', '{1,2}', '{1,2}')::c
 \echo :SQLSTATE
 SELECT cdp.rfm_score(1, 1, 1, ROW(3, NULL, true, '{20,10}', '{1,2}', '{2,1}')::cdp.rfm_cuts);
 \echo :SQLSTATE
+\set VERBOSITY terse
 SELECT cdp.rfm_score(15, 1, 1.5, ROW(3, NULL, true, '{20,10}', '{1,2}', '{1,2}')::cdp.rfm_cuts);
 
 DROP TABLE scored, pop, big;

@@ -374,7 +374,7 @@ cdp_bgnbd_fit_transfn(PG_FUNCTION_ARGS)
 		state = fit_state_new(context);
 	/* a customer with a missing part of the summary is left out */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	fit_state_reserve(state, 1);
 	c = &state->customers[state->count];
 	c->x = PG_GETARG_INT32(1);
@@ -382,7 +382,7 @@ cdp_bgnbd_fit_transfn(PG_FUNCTION_ARGS)
 	c->T = PG_GETARG_FLOAT8(3);
 	cdp_check_customer("cdp.bgnbd_fit", c->x, c->tx, c->T);
 	state->count++;
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_bgnbd_fit_combine);
@@ -395,13 +395,13 @@ cdp_bgnbd_fit_combine(PG_FUNCTION_ARGS)
 	BgnbdFitState *other = PG_ARGISNULL(1) ? NULL : (BgnbdFitState *) PG_GETARG_POINTER(1);
 
 	if (other == NULL)
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (state == NULL)
 		state = fit_state_new(context);
 	fit_state_reserve(state, other->count);
 	memcpy(state->customers + state->count, other->customers, other->count * sizeof(BgnbdCustomer));
 	state->count += other->count;
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_bgnbd_fit_serial);
@@ -438,7 +438,7 @@ cdp_bgnbd_fit_deserial(PG_FUNCTION_ARGS)
 	fit_state_reserve(state, count);
 	memcpy(state->customers, VARDATA_ANY(bytes), count * sizeof(BgnbdCustomer));
 	state->count = count;
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 static int

@@ -167,7 +167,7 @@ cdp_clv_summary_transfn(PG_FUNCTION_ARGS)
 	DateADT		day;
 
 	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -207,7 +207,7 @@ cdp_clv_summary_transfn(PG_FUNCTION_ARGS)
 		if (day == state->first_day)
 			cdp_amount_sum_add(&state->first_total, amount, "cdp.clv_summary_agg", context);
 	}
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_clv_summary_combine);
@@ -221,7 +221,7 @@ cdp_clv_summary_combine(PG_FUNCTION_ARGS)
 	int32		i;
 
 	if (other == NULL)
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (state == NULL)
 		state = clv_state_new(context, other->as_of, &other->period);
 	else
@@ -236,7 +236,7 @@ cdp_clv_summary_combine(PG_FUNCTION_ARGS)
 	}
 	if (other->first_day == state->first_day)
 		cdp_amount_sum_combine(&state->first_total, &other->first_total, context);
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_clv_summary_serial);
@@ -299,7 +299,7 @@ cdp_clv_summary_deserial(PG_FUNCTION_ARGS)
 	for (i = 0; i < ndays; i++)
 		state->days[i] = pq_getmsgint(&buf, 4);
 	state->ndays = ndays;
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_clv_summary_finalfn);

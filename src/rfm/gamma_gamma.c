@@ -150,7 +150,7 @@ cdp_gamma_gamma_fit_transfn(PG_FUNCTION_ARGS)
 	if (state == NULL)
 		state = gg_state_new(context);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	x = PG_GETARG_INT32(1);
 	m = PG_GETARG_FLOAT8(2);
 	if (x < 0 || !isfinite(m) || m < 0)
@@ -160,7 +160,7 @@ cdp_gamma_gamma_fit_transfn(PG_FUNCTION_ARGS)
 				 errdetail("They are %d and %g.", x, m)));
 	state->rows++;
 	if (x == 0)
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (m == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -171,7 +171,7 @@ cdp_gamma_gamma_fit_transfn(PG_FUNCTION_ARGS)
 	state->customers[state->count].x = x;
 	state->customers[state->count].m = m;
 	state->count++;
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_gamma_gamma_fit_combine);
@@ -184,14 +184,14 @@ cdp_gamma_gamma_fit_combine(PG_FUNCTION_ARGS)
 	GgFitState *other = PG_ARGISNULL(1) ? NULL : (GgFitState *) PG_GETARG_POINTER(1);
 
 	if (other == NULL)
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (state == NULL)
 		state = gg_state_new(context);
 	gg_state_reserve(state, other->count);
 	memcpy(state->customers + state->count, other->customers, other->count * sizeof(GgCustomer));
 	state->count += other->count;
 	state->rows += other->rows;
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_gamma_gamma_fit_serial);
@@ -230,7 +230,7 @@ cdp_gamma_gamma_fit_deserial(PG_FUNCTION_ARGS)
 	gg_state_reserve(state, count);
 	memcpy(state->customers, VARDATA_ANY(bytes) + sizeof(int64), count * sizeof(GgCustomer));
 	state->count = count;
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 static int

@@ -19,6 +19,17 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+/*
+ * Return an aggregate's state, or SQL NULL while there is none (a NULL
+ * pointer must never pass for a state).
+ */
+#define CDP_RETURN_STATE(state) \
+	do { \
+		if ((state) == NULL) \
+			PG_RETURN_NULL(); \
+		PG_RETURN_POINTER(state); \
+	} while (0)
+
 /* ------------------------------------------------------------------------
  * amount.c: exact sums of money amounts
  *

@@ -175,7 +175,7 @@ cdp_rfm_agg_transfn(PG_FUNCTION_ARGS)
 	Interval   *length = NULL;
 
 	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -195,7 +195,7 @@ cdp_rfm_agg_transfn(PG_FUNCTION_ARGS)
 
 	rfm_customer_add(&state->customer, &state->window, PG_GETARG_TIMESTAMPTZ(1),
 					 PG_GETARG_DATUM(2), PG_ARGISNULL(2), "cdp.rfm_agg", context);
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_rfm_agg_combine);
@@ -208,7 +208,7 @@ cdp_rfm_agg_combine(PG_FUNCTION_ARGS)
 	RfmAggState *other = PG_ARGISNULL(1) ? NULL : (RfmAggState *) PG_GETARG_POINTER(1);
 
 	if (other == NULL)
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (state == NULL)
 	{
 		state = MemoryContextAlloc(context, sizeof(RfmAggState));
@@ -224,7 +224,7 @@ cdp_rfm_agg_combine(PG_FUNCTION_ARGS)
 		state->customer.last_at = other->customer.last_at;
 	state->customer.frequency += other->customer.frequency;
 	cdp_amount_sum_combine(&state->customer.monetary, &other->customer.monetary, context);
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_rfm_agg_serial);
@@ -275,7 +275,7 @@ cdp_rfm_agg_deserial(PG_FUNCTION_ARGS)
 		state->customer.monetary.slow = MemoryContextAlloc(context, extra);
 		memcpy(state->customer.monetary.slow, VARDATA_ANY(bytes) + sizeof(RfmAggState), extra);
 	}
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_rfm_agg_finalfn);

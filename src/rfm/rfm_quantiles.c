@@ -220,7 +220,7 @@ cdp_rfm_quantiles_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cdp.rfm_quantiles: the number of score levels must be the same on every row")));
 	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 
 	metrics = PG_GETARG_HEAPTUPLEHEADER(1);
 	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(metrics),
@@ -234,14 +234,14 @@ cdp_rfm_quantiles_transfn(PG_FUNCTION_ARGS)
 	ReleaseTupleDesc(tupdesc);
 	/* metrics with a missing part are not scored (and not counted) */
 	if (nulls[0] || nulls[1] || nulls[2])
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (DatumGetInt32(values[0]) < 0 || DatumGetInt64(values[1]) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cdp.rfm_quantiles: recency_days and frequency must not be negative")));
 	quantile_state_add(state, context, DatumGetInt32(values[0]), DatumGetInt64(values[1]),
 					   values[2]);
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_rfm_quantiles_combine);
@@ -255,7 +255,7 @@ cdp_rfm_quantiles_combine(PG_FUNCTION_ARGS)
 	int64		i;
 
 	if (other == NULL)
-		PG_RETURN_POINTER(state);
+		CDP_RETURN_STATE(state);
 	if (state == NULL)
 		state = quantile_state_new(context, other->scores);
 	else if (state->scores != other->scores)
@@ -279,7 +279,7 @@ cdp_rfm_quantiles_combine(PG_FUNCTION_ARGS)
 		}
 		state->count++;
 	}
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 PG_FUNCTION_INFO_V1(cdp_rfm_quantiles_serial);
@@ -385,7 +385,7 @@ cdp_rfm_quantiles_deserial(PG_FUNCTION_ARGS)
 		}
 		state->nother = nother;
 	}
-	PG_RETURN_POINTER(state);
+	CDP_RETURN_STATE(state);
 }
 
 /* qsort comparator for numerics */
