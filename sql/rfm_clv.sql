@@ -76,6 +76,13 @@ SELECT periods, frequency, recency, t,
                       (100, 5, 20, 30, 5.23990495267117450423),
                       (1000, 0, 0, 50, 1.90202421441799774577),
                       (5, 10, 38, 38.86, 1.05039567909116057888)) v(periods, frequency, recency, t, reference);
+-- a above 2 (little dropout) takes the other form of the bracket; a and b in
+-- the millions (what a population too small to show any dropout fits to) too
+SELECT abs(cdp.bgnbd_expected_purchases(m, periods, frequency, recency, t) / reference - 1) < 1e-12 AS matches
+  FROM (VALUES (ROW(0.5, 5, 3.5, 6, NULL, NULL, NULL, NULL)::cdp.bgnbd_model, 39, 2, 30, 38, 0.832802526171086861271),
+               (ROW(0.5, 5, 3.5, 6, NULL, NULL, NULL, NULL)::cdp.bgnbd_model, 10, 0, 0, 0, 0.667760007053291430632),
+               (ROW(0.7677252605377679, 10.772110512841385, 6759698.512319588, 21523581.23528403, NULL, NULL, NULL, NULL)::cdp.bgnbd_model,
+                39, 2, 30.43, 38.86, 1.03920549874143484352)) v(m, periods, frequency, recency, t, reference);
 -- a = 1 exactly: the formula's 0/0 has a limit
 SELECT round(cdp.bgnbd_expected_purchases(ROW(0.25, 4, 1, 2.5, NULL, NULL, NULL, NULL)::cdp.bgnbd_model, 39, 2, 30, 39)::numeric, 6) AS at_a_1,
        round(cdp.bgnbd_expected_purchases(ROW(0.25, 4, 1.000001, 2.5, NULL, NULL, NULL, NULL)::cdp.bgnbd_model, 39, 2, 30, 39)::numeric, 6) AS near_a_1;

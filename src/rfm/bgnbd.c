@@ -138,13 +138,18 @@ cdp_check_customer(const char *caller, double frequency, double recency, double 
  * ---------------------------------------------------------------------- */
 
 /*
- * [1 - (1 - z)^B 2F1(A, B; C; z)] / B, for B = a - 1 of any sign or zero.
+ * [1 - (1 - z)^(r + x) 2F1(r + x, b + x; C; z)] / B with B = a - 1 and
+ * C = a + b + x - 1, which equals [1 - (1 - z)^B 2F1(A, B; C; z)] / B with
+ * A = a + b - 1 - r.  For |B| <= 1 the second form, as
+ * -expm1(B log1p(-z)) / B - (1 - z)^B S(z), has no cancellation near B = 0;
+ * for larger B (little dropout) the terms of S grow like B^k, and the first
+ * form, whose division by B is harmless there, is summed instead.
  */
 static double
-bgnbd_bracket(double A, double B, double C, double z)
+bgnbd_bracket(double rx, double bx, double A, double B, double C, double z)
 {
 	double		log1mz = log1p(-z);
-	double		first = fabs(B) < 1e-12 ? -log1mz : -expm1(B * log1mz) / B;
+	double		first;
 	double		sum = 0.0;
 	double		term;
 	int			quiet = 0;
@@ -152,10 +157,13 @@ bgnbd_bracket(double A, double B, double C, double z)
 
 	if (z == 0.0)
 		return 0.0;
+	if (B > 1.0)
+		return (1.0 - exp(rx * log1mz) * cdp_hyp2f1(rx, bx, C, z)) / B;
 	if (z > 0.9 && fabs(B) > 1e-3)
 		return (1.0 - exp(B * log1mz) * cdp_hyp2f1(A, B, C, z)) / B;
 
 	/* S = sum over k >= 1 of (A)_k (B + 1)_(k - 1) z^k / ((C)_k k!) */
+	first = fabs(B) < 1e-12 ? -log1mz : -expm1(B * log1mz) / B;
 	term = A / C * z;
 	for (k = 1; k < 10000000; k++)
 	{
@@ -207,13 +215,22 @@ cdp_bgnbd_expected(const double *m, double periods, double x, double tx, double 
 	double		z = periods / (alpha + T + periods);
 	double		bracket;
 	double		denominator = 1.0;
+	double		result;
 
 	if (periods == 0)
 		return 0.0;
-	bracket = bgnbd_bracket(a + b - 1 - r, a - 1, a + b + x - 1, z);
+	bracket = bgnbd_bracket(r + x, b + x, a + b - 1 - r, a - 1, a + b + x - 1, z);
 	if (x > 0)
 		denominator += exp(bgnbd_log_dropout_odds(m, x, tx, T));
-	return (a + b + x - 1) * bracket / denominator;
+	result = (a + b + x - 1) * bracket / denominator;
+	if (!isfinite(result))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("expected purchases out of range for a BG/NBD model with r = %g, alpha = %g, a = %g, b = %g",
+						r, alpha, a, b),
+				 errdetail("The customer has frequency %g, recency %g, t %g; the horizon is %g periods.",
+						   x, tx, T, periods)));
+	return result;
 }
 
 double
