@@ -28,7 +28,7 @@ CREATE FUNCTION cdp.kanji_variant_table(OUT variant text, OUT standard text)
 COMMENT ON FUNCTION cdp.kanji_variant_table() IS
 	'the old/variant kanji that cdp.normalize_name folds, with their common form (compiled into the library)';
 
-CREATE VIEW cdp.kanji_variants AS
+CREATE VIEW cdp.kanji_variants WITH (security_invoker = true) AS
 	SELECT t.variant, t.standard FROM cdp.kanji_variant_table() AS t;
 COMMENT ON VIEW cdp.kanji_variants IS
 	'read-only: the old/variant kanji that cdp.normalize_name folds to their common form';

@@ -27,6 +27,12 @@ SELECT s.relname AS sequence_not_dumped
  WHERE s.relnamespace = 'cdp'::regnamespace AND s.relkind = 'S'
    AND s.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'cdp')::oid[])
  ORDER BY 1;
+-- every view reads with its reader's rights, so row-level security applies
+SELECT c.relname AS view_not_security_invoker
+  FROM pg_class c
+ WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind = 'v'
+   AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)
+ ORDER BY 1;
 -- SECURITY DEFINER functions pin search_path
 SELECT p.oid::regprocedure AS definer_without_search_path
   FROM pg_proc p

@@ -77,7 +77,8 @@ SELECT * FROM cdp.rfm_profile_scores('infinity');
 
 -- the views for BI tools read with the reader's rights (security_invoker)
 SELECT c.relname, c.reloptions FROM pg_class c
- WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind = 'v' ORDER BY 1;
+ WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind = 'v'
+   AND (c.relname LIKE 'rfm%' OR c.relname LIKE 'clv%') ORDER BY 1;
 -- as of now: the order of recencies, hence the scores, does not depend on when this runs
 SELECT profile_id, frequency, monetary, rfm, r, f, m, segment, segment_name_en, segment_name_ja
   FROM cdp.rfm_profiles ORDER BY profile_id;
