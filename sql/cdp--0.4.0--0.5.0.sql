@@ -829,12 +829,12 @@ BEGIN
 		PERFORM cdp._audit('tombstone_match', ARRAY[NEW.profile_id],
 						   jsonb_build_object('request_id', hit.request_id, 'table', TG_TABLE_NAME,
 											  'kind', hit.kind, 'record_id', NEW.record_id));
-		RAISE WARNING 'loading a % of an erased person', hit.kind
+		RAISE WARNING 'loading the % of an erased person', hit.kind
 			USING DETAIL = pg_catalog.format('The value matches the tombstone of erasure request %s.', hit.request_id),
 				  HINT = 'The person asked to be erased; remove the row unless they came back of their own accord.';
 		RETURN NEW;
 	END IF;
-	RAISE EXCEPTION 'refusing a % of an erased person', hit.kind
+	RAISE EXCEPTION 'refusing to load the % of an erased person', hit.kind
 		USING ERRCODE = 'insufficient_privilege',
 			  DETAIL = pg_catalog.format('The value matches the tombstone of erasure request %s.', hit.request_id),
 			  HINT = 'The person asked to be erased: do not load their data again.  The setting reingestion in cdp.dsr_settings can flag instead of refuse.';
