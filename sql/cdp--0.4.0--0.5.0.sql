@@ -627,8 +627,9 @@ CREATE TABLE cdp.dsr_requests (
 	request_id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	kind			text NOT NULL
 		CONSTRAINT dsr_requests_kind_known CHECK (kind IN ('export', 'erase', 'restrict', 'unrestrict')),
-	-- the subject as the request named it (a merged profile stands for its survivor)
-	profile_id		bigint NOT NULL,
+	-- the subject as the request named it (a merged profile stands for its survivor); not
+	-- named profile_id: this is cdp's record of the request, not personal data under consent
+	subject_profile_id bigint NOT NULL,
 	requested_at	timestamptz NOT NULL DEFAULT clock_timestamp(),
 	session_role	name NOT NULL DEFAULT session_user,
 	acting_role		name NOT NULL,
@@ -643,7 +644,7 @@ CREATE TABLE cdp.dsr_requests (
 COMMENT ON TABLE cdp.dsr_requests IS 'data-subject requests: export, erase, restrict, unrestrict; who asked for whom, when, with what outcome';
 COMMENT ON COLUMN cdp.dsr_requests.details IS 'what the request did: profile and record ids, rows per table; never personal values';
 
-CREATE INDEX dsr_requests_profile_idx ON cdp.dsr_requests (profile_id, request_id);
+CREATE INDEX dsr_requests_subject_idx ON cdp.dsr_requests (subject_profile_id, request_id);
 
 CREATE TABLE cdp.dsr_settings (
 	setting			text PRIMARY KEY
@@ -974,7 +975,7 @@ BEGIN
 		row_counts := row_counts || jsonb_build_object(tab.table_name, jsonb_array_length(table_rows));
 	END LOOP;
 
-	INSERT INTO cdp.dsr_requests (kind, profile_id, acting_role, purpose, outcome, completed_at, details)
+	INSERT INTO cdp.dsr_requests (kind, subject_profile_id, acting_role, purpose, outcome, completed_at, details)
 	VALUES ('export', export_person.profile_id, cdp._audit_acting_role(),
 			nullif(current_setting('cdp.purpose', true), ''), 'completed', clock_timestamp(),
 			jsonb_build_object('survivor_id', person.survivor_id, 'profile_ids', person.profile_ids,
@@ -1055,7 +1056,7 @@ BEGIN
 	person := cdp._dsr_person(erase_person.profile_id);
 	PERFORM 1 FROM cdp.source_records r WHERE r.record_id = ANY (person.record_ids) ORDER BY r.record_id FOR UPDATE;
 
-	INSERT INTO cdp.dsr_requests (kind, profile_id, acting_role, purpose, details)
+	INSERT INTO cdp.dsr_requests (kind, subject_profile_id, acting_role, purpose, details)
 	VALUES ('erase', erase_person.profile_id, cdp._audit_acting_role(),
 			nullif(current_setting('cdp.purpose', true), ''),
 			jsonb_build_object('keep_events', keep_events))
@@ -1308,7 +1309,7 @@ BEGIN
 	ELSE
 		was_restricted := cdp._dsr_restricted(person.survivor_id);
 	END IF;
-	INSERT INTO cdp.dsr_requests (kind, profile_id, acting_role, purpose, outcome, completed_at, reason, details)
+	INSERT INTO cdp.dsr_requests (kind, subject_profile_id, acting_role, purpose, outcome, completed_at, reason, details)
 	VALUES ('restrict', restrict_processing.profile_id, cdp._audit_acting_role(),
 			nullif(current_setting('cdp.purpose', true), ''),
 			CASE WHEN was_restricted THEN 'no_change' ELSE 'completed' END, clock_timestamp(),
@@ -1369,7 +1370,7 @@ BEGIN
 	ELSE
 		was_restricted := cdp._dsr_restricted(person.survivor_id);
 	END IF;
-	INSERT INTO cdp.dsr_requests (kind, profile_id, acting_role, purpose, outcome, completed_at, details)
+	INSERT INTO cdp.dsr_requests (kind, subject_profile_id, acting_role, purpose, outcome, completed_at, details)
 	VALUES ('unrestrict', lift_restriction.profile_id, cdp._audit_acting_role(),
 			nullif(current_setting('cdp.purpose', true), ''),
 			CASE WHEN was_restricted THEN 'completed' ELSE 'no_change' END, clock_timestamp(),

@@ -113,7 +113,7 @@ SELECT cdp.export_person(NULL) IS NULL AS null_export;
 SELECT cdp.export_person(999);
 \echo :SQLSTATE
 RESET ROLE;
-SELECT request_id, kind, profile_id, acting_role, outcome, details -> 'rows' -> 'events' AS events
+SELECT request_id, kind, subject_profile_id, acting_role, outcome, details -> 'rows' -> 'events' AS events
   FROM cdp.dsr_requests ORDER BY request_id;
 
 --
@@ -227,15 +227,32 @@ SELECT profile_id, status, family_name, email FROM cdp.profiles WHERE profile_id
 -- Restriction of processing
 --
 SELECT pg_temp.restricted(3) AS before;
+-- an analyst sees Hanako (who granted analytics), not the erased shells
+SET ROLE regress_dsr_analyst;
+SET cdp.purpose = 'analytics';
+SELECT array_agg(profile_id ORDER BY profile_id) AS analyst_sees FROM cdp.profiles;
+RESET cdp.purpose;
+RESET ROLE;
 SET ROLE regress_dsr_steward;
 SELECT cdp.restrict_processing(3, 'the person contests the accuracy of their data') > 0 AS restricted;
 RESET ROLE;
 SELECT pg_temp.restricted(3) AS after_restrict;
+-- restricted: visible for no purpose
+SET ROLE regress_dsr_analyst;
+SET cdp.purpose = 'analytics';
+SELECT array_agg(profile_id ORDER BY profile_id) AS analyst_sees FROM cdp.profiles;
+RESET cdp.purpose;
+RESET ROLE;
 SET ROLE regress_dsr_steward;
 SELECT cdp.restrict_processing(3, 'asked again') > 0 AS restricted_again;
 SELECT cdp.lift_restriction(3) > 0 AS lifted;
 RESET ROLE;
 SELECT pg_temp.restricted(3) AS after_lift;
+SET ROLE regress_dsr_analyst;
+SET cdp.purpose = 'analytics';
+SELECT array_agg(profile_id ORDER BY profile_id) AS analyst_sees FROM cdp.profiles;
+RESET cdp.purpose;
+RESET ROLE;
 SET ROLE regress_dsr_steward;
 SELECT cdp.lift_restriction(3) > 0 AS lifted_again;
 -- bad input
@@ -251,7 +268,7 @@ SELECT cdp.lift_restriction(1);
 RESET ROLE;
 
 -- every request is recorded: who, when, for whom, with what outcome
-SELECT request_id, kind, profile_id, acting_role, session_role = session_user AS session_ok,
+SELECT request_id, kind, subject_profile_id, acting_role, session_role = session_user AS session_ok,
        requested_at <= completed_at AS timed, outcome, reason
   FROM cdp.dsr_requests ORDER BY request_id;
 SELECT request_id, details - 'rows' AS details FROM cdp.dsr_requests WHERE kind = 'erase' ORDER BY request_id;

@@ -28,8 +28,10 @@
  * read; a committing transaction becomes visible before it sends its
  * invalidation and its COMMIT returns after, so a statement that starts
  * after a withdrawal's COMMIT returned never shows the withdrawn rows, at
- * any isolation level.  A statement (or open cursor) keeps the set its
- * first row saw.
+ * any isolation level.  Each statement re-checks at its first row, and so
+ * does each FETCH from a cursor opened earlier (a new statement) and each
+ * row after a command of the same transaction (the command id changed):
+ * an open cursor stops showing a withdrawn profile at its next FETCH.
  *
  * The function's own FmgrInfo remembers the set for the statement (with a
  * reference count, released when the executor's memory goes), so a nested
