@@ -3,7 +3,9 @@
 # silently: without --enable-row-security it fails (pg_dump sets
 # row_security = off, which raises an error instead of filtering), and with
 # it the dump holds only the rows the role sees for its purpose.  A
-# superuser's dump, the control, holds every row.
+# superuser's dump, the control, holds every row, and with them the key of
+# the erasure tombstones, so that a restored database still refuses an
+# erased person's identifiers.
 
 use strict;
 use warnings;
@@ -119,6 +121,26 @@ is(count_rows($out, qr/hidden-[23]\@example\.jp/), 0,
 	'-c cdp.purpose=third_party_sharing');
 is(count_rows($out, qr/hidden-2\@example\.jp/), 0,
 	'a purpose the role does not hold shows nothing, even where the person consented to it');
+
+# The key of the erasure tombstones travels with a superuser's dump (it is
+# made on the first erasure, not at install): in the restored database an
+# erased person's e-mail address is still refused, in any spelling.
+$node->safe_psql('cdp_db', 'SELECT cdp.erase_person(2)');
+my $dumpfile = $node->basedir . '/cdp_db.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('cdp_db'), '-f', $dumpfile ],
+	'a superuser dumps the database after an erasure');
+$node->safe_psql('postgres', 'CREATE DATABASE restored_db');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored_db'), $dumpfile ],
+	'and restores it');
+is( $node->safe_psql('restored_db', 'SELECT count(*) FROM cdp.tombstones'),
+	$node->safe_psql('cdp_db', 'SELECT count(*) FROM cdp.tombstones'), 'the tombstones are restored');
+my ($rc, $stdout, $stderr) = $node->psql('restored_db', q{
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'C-9', ' Hidden-2@EXAMPLE.jp')});
+isnt($rc, 0, 'the erased address is refused in the restored database');
+like($stderr, qr/refusing to load the email of an erased person/, 'because it matches a tombstone');
+($rc, $stdout, $stderr) = $node->psql('restored_db', q{
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'C-10', 'someone.else@example.jp')});
+is($rc, 0, 'another address loads');
 
 $node->stop;
 done_testing();
