@@ -1050,6 +1050,14 @@ DECLARE
 	summary		jsonb;
 	restrictions regclass := to_regclass('cdp.processing_restrictions');
 BEGIN
+	/*
+	 * An identifier loaded while the erasure runs would miss its tombstones
+	 * (not yet committed).  Erasures take this lock exclusively, the
+	 * tombstone trigger shares it: a load waits for a running erasure, then
+	 * (at READ COMMITTED) sees its tombstones; an erasure waits for the
+	 * loading transactions in flight.  Taken first, before any row lock.
+	 */
+	PERFORM pg_advisory_xact_lock('cdp.tombstones'::regclass::oid::bigint);
 	person := cdp._dsr_person(erase_person.profile_id);
 	-- lock the person's profiles and records, then look again: membership may have changed meanwhile
 	PERFORM 1 FROM cdp.profiles p WHERE p.profile_id = ANY (person.profile_ids) ORDER BY p.profile_id FOR UPDATE;
@@ -1223,6 +1231,8 @@ DECLARE
 	hit			record;
 	mode		text;
 BEGIN
+	-- wait for an erasure in progress, then read its tombstones (see cdp.erase_person)
+	PERFORM pg_advisory_xact_lock_shared('cdp.tombstones'::regclass::oid::bigint);
 	IF NOT EXISTS (SELECT 1 FROM cdp.tombstones) THEN
 		RETURN NEW;
 	END IF;
