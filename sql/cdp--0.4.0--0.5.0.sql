@@ -535,9 +535,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON cdp.audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_log_append_only();
 
 /*
- * cdp._audit writes one audit row.  Other capabilities' SECURITY DEFINER
- * functions call it (identity merges, consent changes); details hold ids
- * and counts, never personal values.
+ * cdp._audit writes one audit row.  Other capabilities call it (identity
+ * merges, consent changes); details hold ids and counts, never personal
+ * values.  (Triggers on the ledger and the merge log would audit every
+ * tool's changes, but they would also fire while pg_restore loads those
+ * tables, adding false rows whose ids collide with the restored ones.)
  */
 CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFAULT '{}')
 	RETURNS bigint
@@ -567,8 +569,11 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) FROM PUBLIC;
+-- the roles that change personal data, for functions that run with the caller's rights
+-- (a row names the role that wrote it, so a role can only add rows about itself)
+GRANT EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) TO cdp_admin, cdp_steward, cdp_loader;
 COMMENT ON FUNCTION cdp._audit(text, bigint[], jsonb) IS
-	'internal: append a row to cdp.audit_log (called by cdp''s SECURITY DEFINER functions)';
+	'internal: append a row to cdp.audit_log (called by cdp''s functions that read or change personal data)';
 
 /*
  * cdp.audit_report lists the audit rows logged in [from_time, to_time)
@@ -1334,80 +1339,6 @@ COMMENT ON FUNCTION cdp.lift_restriction(bigint) IS
 	'data-subject restriction lifted: the person''s rows follow their consent again (recorded in cdp.dsr_requests)';
 
 GRANT EXECUTE ON FUNCTION cdp.audit_report(timestamptz, timestamptz, bigint) TO cdp_admin, cdp_steward;
-
-/* ------------------------------------------------------------------------
- * Changes audited wherever they come from: consent decisions and identity
- * links.  One audit row per statement (and per kind of link), naming the
- * profiles concerned, with counts and id ranges, never values.  The role
- * is the loader's or the resolver's, whatever function or tool inserted.
- * ---------------------------------------------------------------------- */
-
-CREATE FUNCTION cdp._audit_consent_events() RETURNS trigger
-	LANGUAGE plpgsql
-	SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	ids			bigint[];
-	info		jsonb;
-	n			bigint;
-BEGIN
-	SELECT count(*),
-		   array_agg(DISTINCT coalesce(e.profile_id, r.profile_id))
-			   FILTER (WHERE coalesce(e.profile_id, r.profile_id) IS NOT NULL),
-		   jsonb_build_object('consent_events', count(*),
-							  'first_consent_event_id', min(e.consent_event_id),
-							  'last_consent_event_id', max(e.consent_event_id),
-							  'granted', count(*) FILTER (WHERE e.decision = 'granted'),
-							  'withdrawn', count(*) FILTER (WHERE e.decision = 'withdrawn'),
-							  'purposes', to_jsonb(array_agg(DISTINCT e.purpose)),
-							  'unresolved_records',
-							  count(*) FILTER (WHERE coalesce(e.profile_id, r.profile_id) IS NULL))
-	  INTO n, ids, info
-	  FROM new_consent_events e
-	  LEFT JOIN cdp.source_records r ON r.record_id = e.record_id;
-	IF n > 0 THEN
-		PERFORM cdp._audit('consent_change', ids, info);
-	END IF;
-	RETURN NULL;
-END
-$$;
-REVOKE EXECUTE ON FUNCTION cdp._audit_consent_events() FROM PUBLIC;
-
-CREATE TRIGGER consent_events_audit AFTER INSERT ON cdp.consent_events
-	REFERENCING NEW TABLE AS new_consent_events
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_consent_events();
-
-CREATE FUNCTION cdp._audit_merge_log() RETURNS trigger
-	LANGUAGE plpgsql
-	SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	entry		record;
-BEGIN
-	FOR entry IN
-		SELECT m.action,
-			   (SELECT array_agg(DISTINCT p)
-				  FROM new_merge_log x, unnest(ARRAY[x.profile_id, x.other_profile_id]) AS p
-				 WHERE x.action = m.action AND p IS NOT NULL) AS profile_ids,
-			   jsonb_build_object('merge_log_entries', count(*),
-								  'first_merge_id', min(m.merge_id), 'last_merge_id', max(m.merge_id),
-								  'records', sum(cardinality(m.record_ids))) AS info
-		  FROM new_merge_log m
-		 GROUP BY m.action
-		 ORDER BY m.action
-	LOOP
-		PERFORM cdp._audit('identity_' || entry.action, entry.profile_ids, entry.info);
-	END LOOP;
-	RETURN NULL;
-END
-$$;
-REVOKE EXECUTE ON FUNCTION cdp._audit_merge_log() FROM PUBLIC;
-
-CREATE TRIGGER merge_log_audit AFTER INSERT ON cdp.merge_log
-	REFERENCING NEW TABLE AS new_merge_log
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_merge_log();
 
 /* ------------------------------------------------------------------------
  * Privileges and pg_dump
