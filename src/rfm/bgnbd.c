@@ -12,6 +12,15 @@
  * and the negative log-likelihood is minimised over the logarithms of the
  * four parameters (so they stay positive) with cdp_minimize.
  *
+ * Some populations have no maximum of the likelihood inside the parameter
+ * space: when nobody seems to drop out (every customer bought recently)
+ * the dropout probability a / (a + b) tends to 0, and when everybody buys
+ * at the same rate r and alpha tend to infinity.  The search then either
+ * runs a parameter off towards e^-20 or e^20 or wanders along a flat ridge
+ * until the optimiser sees no improvement over a window; either way the
+ * result is the best point found with converged = false, after a few
+ * thousand evaluations rather than the whole budget.
+ *
  * src/rfm/bgnbd.c
  *
  *-------------------------------------------------------------------------
@@ -32,6 +41,8 @@
 #define BGNBD_TOLERANCE 1e-13
 #define BGNBD_MAX_EVALUATIONS 40000
 #define LOG_PARAM_LIMIT 30.0	/* parameters stay within e^-30 .. e^30 */
+/* a parameter beyond e^-20 .. e^20 has run off to the boundary */
+#define LOG_PARAM_BOUNDARY 20.0
 
 /* ------------------------------------------------------------------------
  * The fit: cdp.bgnbd_fit(frequency, recency, t)
@@ -305,7 +316,7 @@ cdp_bgnbd_fit_finalfn(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[8];
 	bool		nulls[8] = {false, false, false, false, false, false, false, false};
-	bool		at_limit = false;
+	bool		at_boundary = false;
 	int			i;
 
 	aggregate_context(fcinfo, "cdp._bgnbd_fit_finalfn");
@@ -332,14 +343,14 @@ cdp_bgnbd_fit_finalfn(PG_FUNCTION_ARGS)
 	fit = cdp_minimize(bgnbd_objective, &data, 4, theta, 1.0, BGNBD_TOLERANCE,
 					   BGNBD_MAX_EVALUATIONS);
 	for (i = 0; i < 4; i++)
-		if (fabs(theta[i]) > LOG_PARAM_LIMIT - 1)
-			at_limit = true;
+		if (fabs(theta[i]) > LOG_PARAM_BOUNDARY)
+			at_boundary = true;
 
 	for (i = 0; i < 4; i++)
 		values[i] = Float8GetDatum(exp(theta[i]));
 	values[4] = Float8GetDatum(-fit.value);
 	values[5] = Int64GetDatum(state->count);
 	values[6] = Int32GetDatum(fit.evaluations);
-	values[7] = BoolGetDatum(fit.converged && !at_limit);
+	values[7] = BoolGetDatum(fit.converged && !at_boundary);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -192,6 +192,7 @@ typedef struct CdpOptimResult
 	int			evaluations;
 	int			restarts;
 	bool		converged;
+	bool		stalled;		/* stopped: no improvement over a window */
 } CdpOptimResult;
 
 extern CdpOptimResult cdp_minimize(CdpObjective f, void *arg, int n, double *x,
