@@ -378,17 +378,17 @@ consent_ref_refresh(FmgrInfo *flinfo)
 		flinfo->fn_extra = ref;
 	}
 
+	/* the keys change only once the new set is in hand (lookup may fail) */
+	if (purpose[0] == '\0')
+		set = &empty_set;
+	else
+		set = consent_set_lookup(GetUserId(), purpose, GetCurrentStatementStartTimestamp());
+	consent_set_release(ref->set);
+	ref->set = set;
 	ref->statement_ts = GetCurrentStatementStartTimestamp();
 	ref->command_id = GetCurrentCommandId(false);
 	ref->userid = GetUserId();
 	ref->purpose_generation = cdp_consent_purpose_generation();
-
-	if (purpose[0] == '\0')
-		set = &empty_set;
-	else
-		set = consent_set_lookup(ref->userid, purpose, ref->statement_ts);
-	consent_set_release(ref->set);
-	ref->set = set;
 	return ref;
 }
 
