@@ -114,9 +114,16 @@ CREATE TABLE cdp.consent_current (
 );
 COMMENT ON TABLE cdp.consent_current IS 'derived: the decision in force per profile and purpose (latest explicit decision across the profile''s records and merged profiles)';
 
+CREATE FUNCTION cdp._consent_visible_support(internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cdp_consent_visible_support'
+	LANGUAGE C STRICT;
+COMMENT ON FUNCTION cdp._consent_visible_support(internal) IS
+	'internal: planner support (selectivity) of cdp._consent_visible';
+
 CREATE FUNCTION cdp._consent_visible(profile_id pg_catalog.int8) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'cdp_consent_visible'
-	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+	SUPPORT cdp._consent_visible_support;
 COMMENT ON FUNCTION cdp._consent_visible(pg_catalog.int8) IS
 	'internal (row-level security): whether the profile''s consent covers cdp.purpose and the current role may act for it';
 
@@ -239,6 +246,9 @@ REVOKE EXECUTE ON FUNCTION cdp._consent_events_added() FROM PUBLIC;
 CREATE TRIGGER consent_events_refresh AFTER INSERT ON cdp.consent_events
 	REFERENCING NEW TABLE AS new_events
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_events_added();
+
+-- a database upgraded from 0.4.0 may hold a ledger already
+SELECT cdp._consent_refresh(NULL);
 
 /* ------------------------------------------------------------------------
  * Reading and recording consent
