@@ -247,6 +247,9 @@ CREATE TRIGGER consent_events_refresh AFTER INSERT ON cdp.consent_events
 	REFERENCING NEW TABLE AS new_events
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_events_added();
 
+-- a database upgraded from 0.4.0 may hold a ledger already
+SELECT cdp._consent_refresh(NULL);
+
 /* ------------------------------------------------------------------------
  * Reading and recording consent
  * ---------------------------------------------------------------------- */

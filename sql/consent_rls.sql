@@ -219,6 +219,21 @@ SELECT * FROM public.regress_seen();
 UPDATE cdp.source_records SET email = 'changed@example.jp' WHERE profile_id = 5;
 UPDATE cdp.source_records SET full_name = 'Unresolved Person' WHERE profile_id IS NULL;
 UPDATE cdp.profiles SET given_name = 'One' WHERE profile_id IN (1, 5);
+-- SECURITY DEFINER functions do not use the caller's search_path: a
+-- look-alike placed before pg_catalog never runs with the owner's rights
+RESET ROLE;
+CREATE FUNCTION regress_evil.unnest(anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'look-alike unnest ran as %', current_user;
+END
+$$;
+CREATE FUNCTION regress_evil.array_agg(anyelement) RETURNS anyarray LANGUAGE sql AS 'SELECT NULL';
+SET ROLE regress_steward;
+SET search_path = regress_evil, pg_catalog, cdp;
+SELECT cdp.consent_refresh(ARRAY[1, 2]::bigint[]);
+SELECT cdp.record_consent('analytics', 'granted', profile_id => 4, collected_at => '2025-01-01') > 0 AS recorded;
+RESET search_path;
+SELECT string_agg(profile_id::text, ',' ORDER BY profile_id) AS after_refresh FROM cdp.profiles;
 
 -- the loader: inserts, reads nothing back, acts for no purpose
 RESET ROLE;
