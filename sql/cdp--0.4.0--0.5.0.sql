@@ -545,9 +545,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON cdp.audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_log_append_only();
 
 /*
- * cdp._audit writes one audit row.  Other capabilities' SECURITY DEFINER
- * functions call it (identity merges, consent changes); details hold ids
- * and counts, never personal values.
+ * cdp._audit writes one audit row.  Other capabilities call it (identity
+ * merges, consent changes); details hold ids and counts, never personal
+ * values.  (Triggers on the ledger and the merge log would audit every
+ * tool's changes, but they would also fire while pg_restore loads those
+ * tables, adding false rows whose ids collide with the restored ones.)
  */
 CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFAULT '{}')
 	RETURNS bigint
@@ -577,8 +579,11 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) FROM PUBLIC;
+-- the roles that change personal data, for functions that run with the caller's rights
+-- (a row names the role that wrote it, so a role can only add rows about itself)
+GRANT EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) TO cdp_admin, cdp_steward, cdp_loader;
 COMMENT ON FUNCTION cdp._audit(text, bigint[], jsonb) IS
-	'internal: append a row to cdp.audit_log (called by cdp''s SECURITY DEFINER functions)';
+	'internal: append a row to cdp.audit_log (called by cdp''s functions that read or change personal data)';
 
 /*
  * cdp.audit_report lists the audit rows logged in [from_time, to_time)
@@ -727,29 +732,8 @@ COMMENT ON FUNCTION cdp._tombstone_hash(bytea, text, text) IS
  * value a normaliser refuses, trimmed and lower-cased.
  */
 CREATE FUNCTION cdp._tombstone_key(kind text, value text) RETURNS text
-	LANGUAGE plpgsql STABLE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF value IS NULL OR kind IS NULL THEN
-		RETURN NULL;
-	END IF;
-	IF kind = 'email' THEN
-		BEGIN
-			RETURN cdp.normalize_email(value);
-		EXCEPTION WHEN invalid_text_representation THEN
-			RETURN nullif(lower(btrim(value)), '');
-		END;
-	ELSIF kind = 'phone' THEN
-		BEGIN
-			RETURN cdp.normalize_phone(value);
-		EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN
-			RETURN nullif(lower(btrim(value)), '');
-		END;
-	END IF;
-	RETURN nullif(btrim(value), '');
-END
-$$;
+	AS 'MODULE_PATHNAME', 'cdp_tombstone_key_sql'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 REVOKE EXECUTE ON FUNCTION cdp._tombstone_key(text, text) FROM PUBLIC;
 
 CREATE TABLE cdp.tombstones (
@@ -758,7 +742,8 @@ CREATE TABLE cdp.tombstones (
 		CONSTRAINT tombstones_value_hash_length CHECK (length(value_hash) = 32),
 	erased_at		timestamptz NOT NULL DEFAULT now(),
 	request_id		bigint NOT NULL REFERENCES cdp.dsr_requests (request_id),
-	PRIMARY KEY (kind, value_hash)
+	-- the kind is part of the hashed message: the hash alone identifies a tombstone
+	PRIMARY KEY (value_hash)
 );
 COMMENT ON TABLE cdp.tombstones IS 'one-way marks of erased persons'' identifiers (keyed SHA-256), which stop their re-ingestion';
 COMMENT ON COLUMN cdp.tombstones.value_hash IS 'HMAC-SHA256 of the kind and normalised value under the key in cdp.dsr_secret';
@@ -1229,66 +1214,22 @@ COMMENT ON FUNCTION cdp.erase_person(bigint, boolean) IS
  * Re-ingestion of an erased person: a new or changed identifier, or a
  * record's e-mail or phone, whose normalised value matches a tombstone is
  * refused (42501), or with the setting reingestion = 'flag' loaded with a
- * warning and an audit row.  SECURITY DEFINER: loaders may not read the
- * tombstones or their key.  With no tombstone at all it costs one probe.
+ * warning and an audit row.  In C (src/consent/dsr_reingest.c), for the
+ * loader's sake: it reads the tombstones and their key, which loaders may
+ * not read, without a SECURITY DEFINER call; with no tombstone at all it
+ * costs one look at the size of cdp.tombstones.  Arguments: none for
+ * cdp.identifiers (columns kind and value), else the columns to check, each
+ * named after its identifier kind.
  */
 CREATE FUNCTION cdp._tombstone_check() RETURNS trigger
-	LANGUAGE plpgsql
-	SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	key			bytea;
-	hit			record;
-	mode		text;
-BEGIN
-	-- wait for an erasure in progress, then read its tombstones (see cdp.erase_person)
-	PERFORM pg_advisory_xact_lock_shared('cdp.tombstones'::regclass::oid::bigint);
-	IF NOT EXISTS (SELECT 1 FROM cdp.tombstones) THEN
-		RETURN NEW;
-	END IF;
-	key := cdp._dsr_secret(false);
-	IF key IS NULL THEN
-		RETURN NEW;
-	END IF;
-	IF TG_TABLE_NAME = 'identifiers' THEN
-		SELECT t.kind, t.request_id INTO hit
-		  FROM cdp.tombstones t
-		 WHERE t.kind = NEW.kind
-		   AND t.value_hash = cdp._tombstone_hash(key, NEW.kind, cdp._tombstone_key(NEW.kind, NEW.value));
-	ELSE
-		SELECT t.kind, t.request_id INTO hit
-		  FROM (VALUES ('email', NEW.email), ('phone', NEW.phone)) AS v(kind, value)
-		  JOIN cdp.tombstones t
-			ON t.kind = v.kind AND t.value_hash = cdp._tombstone_hash(key, v.kind, cdp._tombstone_key(v.kind, v.value))
-		 WHERE v.value IS NOT NULL
-		 LIMIT 1;
-	END IF;
-	IF hit.kind IS NULL THEN
-		RETURN NEW;
-	END IF;
-	SELECT s.value INTO mode FROM cdp.dsr_settings s WHERE s.setting = 'reingestion';
-	IF mode = 'flag' THEN
-		PERFORM cdp._audit('tombstone_match', ARRAY[NEW.profile_id],
-						   jsonb_build_object('request_id', hit.request_id, 'table', TG_TABLE_NAME,
-											  'kind', hit.kind, 'record_id', NEW.record_id));
-		RAISE WARNING 'loading the % of an erased person', hit.kind
-			USING DETAIL = pg_catalog.format('The value matches the tombstone of erasure request %s.', hit.request_id),
-				  HINT = 'The person asked to be erased; remove the row unless they came back of their own accord.';
-		RETURN NEW;
-	END IF;
-	RAISE EXCEPTION 'refusing to load the % of an erased person', hit.kind
-		USING ERRCODE = 'insufficient_privilege',
-			  DETAIL = pg_catalog.format('The value matches the tombstone of erasure request %s.', hit.request_id),
-			  HINT = 'The person asked to be erased: do not load their data again.  The setting reingestion in cdp.dsr_settings can flag instead of refuse.';
-END
-$$;
+	AS 'MODULE_PATHNAME', 'cdp_tombstone_check'
+	LANGUAGE C;
 REVOKE EXECUTE ON FUNCTION cdp._tombstone_check() FROM PUBLIC;
 
 CREATE TRIGGER identifiers_tombstone_check BEFORE INSERT OR UPDATE OF kind, value ON cdp.identifiers
 	FOR EACH ROW EXECUTE FUNCTION cdp._tombstone_check();
 CREATE TRIGGER source_records_tombstone_check BEFORE INSERT OR UPDATE OF email, phone ON cdp.source_records
-	FOR EACH ROW EXECUTE FUNCTION cdp._tombstone_check();
+	FOR EACH ROW EXECUTE FUNCTION cdp._tombstone_check('email', 'phone');
 
 /* ------------------------------------------------------------------------
  * Restriction of processing
@@ -1408,80 +1349,6 @@ COMMENT ON FUNCTION cdp.lift_restriction(bigint) IS
 	'data-subject restriction lifted: the person''s rows follow their consent again (recorded in cdp.dsr_requests)';
 
 GRANT EXECUTE ON FUNCTION cdp.audit_report(timestamptz, timestamptz, bigint) TO cdp_admin, cdp_steward;
-
-/* ------------------------------------------------------------------------
- * Changes audited wherever they come from: consent decisions and identity
- * links.  One audit row per statement (and per kind of link), naming the
- * profiles concerned, with counts and id ranges, never values.  The role
- * is the loader's or the resolver's, whatever function or tool inserted.
- * ---------------------------------------------------------------------- */
-
-CREATE FUNCTION cdp._audit_consent_events() RETURNS trigger
-	LANGUAGE plpgsql
-	SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	ids			bigint[];
-	info		jsonb;
-	n			bigint;
-BEGIN
-	SELECT count(*),
-		   array_agg(DISTINCT coalesce(e.profile_id, r.profile_id))
-			   FILTER (WHERE coalesce(e.profile_id, r.profile_id) IS NOT NULL),
-		   jsonb_build_object('consent_events', count(*),
-							  'first_consent_event_id', min(e.consent_event_id),
-							  'last_consent_event_id', max(e.consent_event_id),
-							  'granted', count(*) FILTER (WHERE e.decision = 'granted'),
-							  'withdrawn', count(*) FILTER (WHERE e.decision = 'withdrawn'),
-							  'purposes', to_jsonb(array_agg(DISTINCT e.purpose)),
-							  'unresolved_records',
-							  count(*) FILTER (WHERE coalesce(e.profile_id, r.profile_id) IS NULL))
-	  INTO n, ids, info
-	  FROM new_consent_events e
-	  LEFT JOIN cdp.source_records r ON r.record_id = e.record_id;
-	IF n > 0 THEN
-		PERFORM cdp._audit('consent_change', ids, info);
-	END IF;
-	RETURN NULL;
-END
-$$;
-REVOKE EXECUTE ON FUNCTION cdp._audit_consent_events() FROM PUBLIC;
-
-CREATE TRIGGER consent_events_audit AFTER INSERT ON cdp.consent_events
-	REFERENCING NEW TABLE AS new_consent_events
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_consent_events();
-
-CREATE FUNCTION cdp._audit_merge_log() RETURNS trigger
-	LANGUAGE plpgsql
-	SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	entry		record;
-BEGIN
-	FOR entry IN
-		SELECT m.action,
-			   (SELECT array_agg(DISTINCT p)
-				  FROM new_merge_log x, unnest(ARRAY[x.profile_id, x.other_profile_id]) AS p
-				 WHERE x.action = m.action AND p IS NOT NULL) AS profile_ids,
-			   jsonb_build_object('merge_log_entries', count(*),
-								  'first_merge_id', min(m.merge_id), 'last_merge_id', max(m.merge_id),
-								  'records', sum(cardinality(m.record_ids))) AS info
-		  FROM new_merge_log m
-		 GROUP BY m.action
-		 ORDER BY m.action
-	LOOP
-		PERFORM cdp._audit('identity_' || entry.action, entry.profile_ids, entry.info);
-	END LOOP;
-	RETURN NULL;
-END
-$$;
-REVOKE EXECUTE ON FUNCTION cdp._audit_merge_log() FROM PUBLIC;
-
-CREATE TRIGGER merge_log_audit AFTER INSERT ON cdp.merge_log
-	REFERENCING NEW TABLE AS new_merge_log
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_merge_log();
 
 /* ------------------------------------------------------------------------
  * Privileges and pg_dump
