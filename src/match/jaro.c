@@ -233,18 +233,8 @@ PG_FUNCTION_INFO_V1(cdp_jaro_text);
 Datum
 cdp_jaro_text(PG_FUNCTION_ARGS)
 {
-	text	   *ta = PG_GETARG_TEXT_PP(0);
-	text	   *tb = PG_GETARG_TEXT_PP(1);
-	CdpCodePoints a;
-	CdpCodePoints b;
-	double		s;
-
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
-	s = cdp_jaro(a.chars, a.len, b.chars, b.len);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
-	PG_RETURN_FLOAT8(s);
+	PG_RETURN_FLOAT8(cdp_similarity_of_texts(PG_GETARG_TEXT_PP(0),
+											 PG_GETARG_TEXT_PP(1), cdp_jaro));
 }
 
 PG_FUNCTION_INFO_V1(cdp_jaro_winkler_text);
@@ -275,10 +265,8 @@ cdp_jaro_winkler_text(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("threshold must not be NaN")));
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
+	cdp_decode_pair(ta, tb, false, &a, &b);
 	s = cdp_jaro_winkler(a.chars, a.len, b.chars, b.len, prefix_scale, threshold);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
+	cdp_codepoints_free_pair(&a, &b);
 	PG_RETURN_FLOAT8(s);
 }
