@@ -377,7 +377,8 @@ romaji_key_bytes(char *src, int len, char *out)
 			*p++ = 'b';
 			continue;
 		}
-		if (c == 'm' && (c1 == 'b' || c1 == 'p' || c1 == 'm'))
+		/* v is written b below, so mv is mb: both give nb (idempotent) */
+		if (c == 'm' && (c1 == 'b' || c1 == 'p' || c1 == 'm' || c1 == 'v'))
 		{
 			*p++ = 'n';
 			continue;

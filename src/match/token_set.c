@@ -138,16 +138,20 @@ cdp_token_set_similarity(const pg_wchar *a, int alen, const pg_wchar *b, int ble
 	if (alen == 0 || blen == 0)
 		return 0.0;
 
-	abuf = alen + blen <= 2 * CDP_CP_STACK ? stack_buf : palloc(sizeof(pg_wchar) * (alen + blen));
+	/* huge allocations: see cdp_decode() */
+	abuf = alen + blen <= 2 * CDP_CP_STACK ? stack_buf :
+		palloc_extended(sizeof(pg_wchar) * ((Size) alen + blen), MCXT_ALLOC_HUGE);
 	bbuf = abuf + alen;
-	atok = amax + bmax <= 2 * STACK_TOKENS ? stack_tokens : palloc(sizeof(CdpSpan) * (amax + bmax));
+	atok = amax + bmax <= 2 * STACK_TOKENS ? stack_tokens :
+		palloc_extended(sizeof(CdpSpan) * ((Size) amax + bmax), MCXT_ALLOC_HUGE);
 	btok = atok + amax;
 	na = tokenize(a, alen, abuf, atok);
 	nb = tokenize(b, blen, bbuf, btok);
 	if (na == 0 || nb == 0)
 		goto done;
 
-	abest = na + nb <= 2 * STACK_TOKENS ? stack_best : palloc(sizeof(double) * (na + nb));
+	abest = na + nb <= 2 * STACK_TOKENS ? stack_best :
+		palloc_extended(sizeof(double) * ((Size) na + nb), MCXT_ALLOC_HUGE);
 	bbest = abest + na;
 	for (i = 0; i < na + nb; i++)
 		abest[i] = 0.0;
