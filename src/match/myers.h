@@ -47,7 +47,8 @@ cdp_myers_advance(uint64 d0, uint64 *vp, uint64 *vn, uint64 last, int hin)
 {
 	uint64		hp = *vn | ~(d0 | *vp);
 	uint64		hn = *vp & d0;
-	int			hout = (hp & last) ? 1 : ((hn & last) ? -1 : 0);
+	/* hp and hn are disjoint: at most one of the two terms is 1 */
+	int			hout = ((hp & last) != 0) - ((hn & last) != 0);
 
 	hp = (hp << 1) | (hin > 0 ? 1 : 0);
 	hn = (hn << 1) | (hin < 0 ? 1 : 0);
