@@ -114,9 +114,16 @@ CREATE TABLE cdp.consent_current (
 );
 COMMENT ON TABLE cdp.consent_current IS 'derived: the decision in force per profile and purpose (latest explicit decision across the profile''s records and merged profiles)';
 
+CREATE FUNCTION cdp._consent_visible_support(internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cdp_consent_visible_support'
+	LANGUAGE C STRICT;
+COMMENT ON FUNCTION cdp._consent_visible_support(internal) IS
+	'internal: planner support (selectivity) of cdp._consent_visible';
+
 CREATE FUNCTION cdp._consent_visible(profile_id pg_catalog.int8) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'cdp_consent_visible'
-	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+	SUPPORT cdp._consent_visible_support;
 COMMENT ON FUNCTION cdp._consent_visible(pg_catalog.int8) IS
 	'internal (row-level security): whether the profile''s consent covers cdp.purpose and the current role may act for it';
 
@@ -598,7 +605,8 @@ BEGIN
 								 WHEN 'restrict' THEN 'restricted the processing of'
 								 WHEN 'unrestrict' THEN 'lifted the restriction of'
 								 WHEN 'tombstone_match' THEN 'loaded an identifier of an erased person into'
-								 ELSE a.action || ' on'
+								 WHEN 'consent_change' THEN 'recorded consent decisions of'
+								 ELSE replace(a.action, '_', ' ') || ' on'
 							 END,
 							 CASE cardinality(a.profile_ids)
 								 WHEN 0 THEN ' no profile'
@@ -1050,6 +1058,14 @@ DECLARE
 	summary		jsonb;
 	restrictions regclass := to_regclass('cdp.processing_restrictions');
 BEGIN
+	/*
+	 * An identifier loaded while the erasure runs would miss its tombstones
+	 * (not yet committed).  Erasures take this lock exclusively, the
+	 * tombstone trigger shares it: a load waits for a running erasure, then
+	 * (at READ COMMITTED) sees its tombstones; an erasure waits for the
+	 * loading transactions in flight.  Taken first, before any row lock.
+	 */
+	PERFORM pg_advisory_xact_lock('cdp.tombstones'::regclass::oid::bigint);
 	person := cdp._dsr_person(erase_person.profile_id);
 	-- lock the person's profiles and records, then look again: membership may have changed meanwhile
 	PERFORM 1 FROM cdp.profiles p WHERE p.profile_id = ANY (person.profile_ids) ORDER BY p.profile_id FOR UPDATE;
@@ -1223,6 +1239,8 @@ DECLARE
 	hit			record;
 	mode		text;
 BEGIN
+	-- wait for an erasure in progress, then read its tombstones (see cdp.erase_person)
+	PERFORM pg_advisory_xact_lock_shared('cdp.tombstones'::regclass::oid::bigint);
 	IF NOT EXISTS (SELECT 1 FROM cdp.tombstones) THEN
 		RETURN NEW;
 	END IF;
@@ -1387,6 +1405,80 @@ COMMENT ON FUNCTION cdp.lift_restriction(bigint) IS
 	'data-subject restriction lifted: the person''s rows follow their consent again (recorded in cdp.dsr_requests)';
 
 GRANT EXECUTE ON FUNCTION cdp.audit_report(timestamptz, timestamptz, bigint) TO cdp_admin, cdp_steward;
+
+/* ------------------------------------------------------------------------
+ * Changes audited wherever they come from: consent decisions and identity
+ * links.  One audit row per statement (and per kind of link), naming the
+ * profiles concerned, with counts and id ranges, never values.  The role
+ * is the loader's or the resolver's, whatever function or tool inserted.
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cdp._audit_consent_events() RETURNS trigger
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ids			bigint[];
+	info		jsonb;
+	n			bigint;
+BEGIN
+	SELECT count(*),
+		   array_agg(DISTINCT coalesce(e.profile_id, r.profile_id))
+			   FILTER (WHERE coalesce(e.profile_id, r.profile_id) IS NOT NULL),
+		   jsonb_build_object('consent_events', count(*),
+							  'first_consent_event_id', min(e.consent_event_id),
+							  'last_consent_event_id', max(e.consent_event_id),
+							  'granted', count(*) FILTER (WHERE e.decision = 'granted'),
+							  'withdrawn', count(*) FILTER (WHERE e.decision = 'withdrawn'),
+							  'purposes', to_jsonb(array_agg(DISTINCT e.purpose)),
+							  'unresolved_records',
+							  count(*) FILTER (WHERE coalesce(e.profile_id, r.profile_id) IS NULL))
+	  INTO n, ids, info
+	  FROM new_consent_events e
+	  LEFT JOIN cdp.source_records r ON r.record_id = e.record_id;
+	IF n > 0 THEN
+		PERFORM cdp._audit('consent_change', ids, info);
+	END IF;
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp._audit_consent_events() FROM PUBLIC;
+
+CREATE TRIGGER consent_events_audit AFTER INSERT ON cdp.consent_events
+	REFERENCING NEW TABLE AS new_consent_events
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_consent_events();
+
+CREATE FUNCTION cdp._audit_merge_log() RETURNS trigger
+	LANGUAGE plpgsql
+	SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	entry		record;
+BEGIN
+	FOR entry IN
+		SELECT m.action,
+			   (SELECT array_agg(DISTINCT p)
+				  FROM new_merge_log x, unnest(ARRAY[x.profile_id, x.other_profile_id]) AS p
+				 WHERE x.action = m.action AND p IS NOT NULL) AS profile_ids,
+			   jsonb_build_object('merge_log_entries', count(*),
+								  'first_merge_id', min(m.merge_id), 'last_merge_id', max(m.merge_id),
+								  'records', sum(cardinality(m.record_ids))) AS info
+		  FROM new_merge_log m
+		 GROUP BY m.action
+		 ORDER BY m.action
+	LOOP
+		PERFORM cdp._audit('identity_' || entry.action, entry.profile_ids, entry.info);
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp._audit_merge_log() FROM PUBLIC;
+
+CREATE TRIGGER merge_log_audit AFTER INSERT ON cdp.merge_log
+	REFERENCING NEW TABLE AS new_merge_log
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_merge_log();
 
 /* ------------------------------------------------------------------------
  * Privileges and pg_dump

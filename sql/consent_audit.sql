@@ -74,6 +74,24 @@ SELECT cdp._audit('forged', '{1}', '{}');
 RESET ROLE;
 SELECT count(*) AS audit_rows FROM cdp.audit_log;
 
+-- consent decisions and identity links are audited wherever they come from:
+-- one row per statement (and per kind of link), ids and counts only
+CREATE ROLE regress_audit_loader;
+GRANT cdp_loader TO regress_audit_loader;
+SET ROLE regress_audit_loader;
+INSERT INTO cdp.consent_events (record_id, purpose, decision, collected_at, evidence)
+VALUES (2, 'analytics', 'granted', '2026-01-01', '{"form": "hanako@example.jp"}'),
+       (2, 'email_marketing', 'withdrawn', '2026-01-01', '{}');
+RESET ROLE;
+INSERT INTO cdp.profiles (family_name) VALUES ('x'), ('y');
+INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids)
+VALUES ('merge', 3, 4, '{2}'), ('link', 2, NULL, '{2}'), ('link', 3, NULL, '{}');
+INSERT INTO cdp.consent_events (profile_id, purpose, decision, collected_at) SELECT 1, 'analytics', 'granted', now() WHERE false;
+SELECT acting_role, action, profile_ids, details - 'first_consent_event_id' - 'last_consent_event_id'
+       - 'first_merge_id' - 'last_merge_id' AS details
+  FROM cdp.audit_log WHERE audit_id > 8 ORDER BY audit_id;
+SELECT count(*) AS rows_with_personal_values FROM cdp.audit_log a WHERE a::text ~* 'taro|山田|hanako|佐藤';
+
 --
 -- Append-only: nobody changes audit rows; only cdp_admin removes them
 --
@@ -138,4 +156,4 @@ RESET ROLE;
 
 DROP FUNCTION public.regress_audit_wrapper(bigint);
 DROP EXTENSION cdp;
-DROP ROLE regress_audit_steward, regress_audit_admin, regress_audit_analyst;
+DROP ROLE regress_audit_steward, regress_audit_admin, regress_audit_analyst, regress_audit_loader;

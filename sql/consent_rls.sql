@@ -114,9 +114,22 @@ END
 $$;
 SELECT profile_id FROM cdp.profiles WHERE pg_temp.leak(email) ORDER BY 1;
 SELECT count(*) FROM cdp.identifiers WHERE pg_temp.leak(value);
--- EXPLAIN ANALYZE: the policy runs first; only the visible rows come out
+-- EXPLAIN ANALYZE: the policy runs first; only the visible rows come out,
+-- and the rows it removed are not counted
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT * FROM cdp.profiles WHERE pg_temp.leak(email);
+-- an indexed equality is leakproof and runs before the policy, as the
+-- index condition: the filter count would tell that a hidden row matches
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT * FROM cdp.identifiers WHERE kind = 'email' AND value = 'p5@example.jp';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT * FROM cdp.identifiers WHERE kind = 'email' AND value = 'nobody@example.jp';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON)
+SELECT profile_id FROM cdp.profiles WHERE profile_id = 5;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
 -- COPY goes through the policy too
 COPY cdp.profiles (profile_id, email) TO STDOUT;
 COPY (SELECT profile_id FROM cdp.events ORDER BY 1) TO STDOUT;
