@@ -54,6 +54,16 @@ SELECT public.regress_audit_wrapper(2) AS exported_through_a_wrapper;
 RESET ROLE;
 SELECT acting_role, action FROM cdp.audit_log WHERE audit_id > 4 ORDER BY audit_id;
 
+-- the purpose the session declared is recorded with the row and the request
+SET ROLE regress_audit_steward;
+SET cdp.purpose = 'analytics';
+SELECT cdp.export_person(2) IS NOT NULL AS exported_for_analytics;
+RESET cdp.purpose;
+RESET ROLE;
+SELECT a.action, a.purpose, d.purpose AS request_purpose
+  FROM cdp.audit_log a JOIN cdp.dsr_requests d ON d.request_id = (a.details ->> 'request_id')::bigint
+ ORDER BY a.audit_id DESC LIMIT 1;
+
 -- cdp._audit, the entry point of other capabilities
 SELECT cdp._audit('merge', ARRAY[2, NULL, 2, 1]::bigint[], '{"merge_id": 7}') > 0 AS written;
 SELECT action, profile_ids, details FROM cdp.audit_log ORDER BY audit_id DESC LIMIT 1;
