@@ -160,6 +160,8 @@ DECLARE
 	roots	int8[];
 BEGIN
 	IF profile_ids IS NULL THEN
+		-- waits for the refreshes of single profiles under way, and keeps new ones out
+		LOCK TABLE cdp.consent_current IN EXCLUSIVE MODE;
 		DELETE FROM cdp.consent_current;
 		roots := NULL;
 	ELSE
@@ -176,6 +178,18 @@ BEGIN
 		  INTO roots
 		  FROM up u
 		 WHERE u.merged_into IS NULL;
+		/*
+		 * One refresh of a profile at a time: two transactions recording
+		 * consent for the same person would otherwise each derive the state
+		 * without the other's event and collide on the primary key.  The
+		 * locks are taken in key order (no deadlock between refreshes) and
+		 * held to the end of the transaction; the statements below take
+		 * fresh snapshots (READ COMMITTED), so they see what the previous
+		 * holder committed.
+		 */
+		PERFORM pg_advisory_xact_lock(1667527536, l.k)
+		   FROM (SELECT DISTINCT hashint8(x.id) AS k FROM unnest(profile_ids || roots) x(id)
+				  WHERE x.id IS NOT NULL ORDER BY 1) l;
 		DELETE FROM cdp.consent_current c
 		 WHERE c.profile_id IN (SELECT unnest(profile_ids) UNION SELECT unnest(roots));
 	END IF;
