@@ -222,7 +222,13 @@ BEGIN
 		   d.root, d.purpose, d.decision = 'granted', d.collected_at, d.expires_at,
 		   d.legal_basis, d.source_id, d.consent_event_id
 	  FROM decisions d
-	 ORDER BY d.root, d.purpose, d.collected_at DESC, d.consent_event_id DESC;
+	 ORDER BY d.root, d.purpose, d.collected_at DESC, d.consent_event_id DESC
+	-- a row committed meanwhile by a transaction this one cannot see (a
+	-- REPEATABLE READ writer) makes this a serialization failure, to retry
+	ON CONFLICT (profile_id, purpose) DO UPDATE
+	   SET granted = EXCLUDED.granted, collected_at = EXCLUDED.collected_at,
+		   expires_at = EXCLUDED.expires_at, legal_basis = EXCLUDED.legal_basis,
+		   source_id = EXCLUDED.source_id, consent_event_id = EXCLUDED.consent_event_id;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION cdp._consent_refresh(pg_catalog.int8[]) FROM PUBLIC;
