@@ -185,11 +185,17 @@ BEGIN
 		 * locks are taken in key order (no deadlock between refreshes) and
 		 * held to the end of the transaction; the statements below take
 		 * fresh snapshots (READ COMMITTED), so they see what the previous
-		 * holder committed.
+		 * holder committed.  Past 1000 people the lock table would fill up:
+		 * a bulk refresh locks the derived table instead (readers go on).
 		 */
-		PERFORM pg_advisory_xact_lock(1667527536, l.k)
-		   FROM (SELECT DISTINCT hashint8(x.id) AS k FROM unnest(profile_ids || roots) x(id)
-				  WHERE x.id IS NOT NULL ORDER BY 1) l;
+		IF cardinality(profile_ids) + cardinality(roots) <= 1000 THEN
+			PERFORM pg_advisory_xact_lock(1667527536, l.k)
+			   FROM (SELECT DISTINCT hashint8(x.id) AS k FROM unnest(profile_ids || roots) x(id)
+					  WHERE x.id IS NOT NULL ORDER BY 1) l;
+		ELSE
+			-- a bulk load (COPY, pg_restore): one table lock, not a lock per person
+			LOCK TABLE cdp.consent_current IN EXCLUSIVE MODE;
+		END IF;
 		DELETE FROM cdp.consent_current c
 		 WHERE c.profile_id IN (SELECT unnest(profile_ids) UNION SELECT unnest(roots));
 	END IF;
