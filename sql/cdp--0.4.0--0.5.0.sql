@@ -163,7 +163,8 @@ BEGIN
 		-- waits for the refreshes of single profiles under way, and keeps new ones out
 		LOCK TABLE cdp.consent_current IN EXCLUSIVE MODE;
 		DELETE FROM cdp.consent_current;
-		roots := NULL;
+		roots := ARRAY(SELECT p.profile_id FROM cdp.profiles p
+						WHERE p.status = 'active' AND p.merged_into IS NULL);
 	ELSE
 		WITH RECURSIVE up (profile_id, merged_into, depth) AS (
 			SELECT p.profile_id, p.merged_into, 0
@@ -205,8 +206,10 @@ BEGIN
 	WITH RECURSIVE members (root, member, depth) AS (
 		SELECT p.profile_id, p.profile_id, 0
 		  FROM cdp.profiles p
-		 WHERE p.status = 'active' AND p.merged_into IS NULL
-		   AND (roots IS NULL OR p.profile_id IN (SELECT unnest(roots)))
+		 -- a condition the planner can drive an index probe with (an "OR roots
+		 -- IS NULL" here made every single-profile refresh scan all profiles)
+		 WHERE p.profile_id IN (SELECT unnest(roots))
+		   AND p.status = 'active' AND p.merged_into IS NULL
 		UNION ALL
 		SELECT m.root, p.profile_id, m.depth + 1
 		  FROM members m JOIN cdp.profiles p ON p.merged_into = m.member
