@@ -1,0 +1,728 @@
+/*-------------------------------------------------------------------------
+ *
+ * cluster.c
+ *	  cdp._cluster(record_ids, progress_every): the records of cdp.source_records
+ *	  (all of them, or the given ones) grouped into components by a
+ *	  constrained union-find over their links.
+ *
+ * Links, strongest first:
+ *	- deterministic: records sharing a normalised identifier value of a
+ *	  linking kind, kinds in priority order (then name), values in byte
+ *	  order, records by id; blocked values and values held by more records
+ *	  than the kind's max_records_per_value (household phones, test
+ *	  addresses) link nothing;
+ *	- probabilistic: the rows of cdp._probabilistic_edges, heaviest first.
+ * A union is refused when the joined component would hold more distinct
+ * values of a kind than its limit (one_per_person: 1; max_per_profile), or
+ * a pair of records listed in cdp.link_exclusions.  Every record starts
+ * with the values of its limited kinds registered, so even a strong link
+ * (a shared CRM id) cannot put two loyalty cards in one profile.  The
+ * order is fixed, so the result is deterministic, and a subset closed
+ * under the links gets the same components as a full run (incremental
+ * resolution relies on that; value frequencies are then counted over all
+ * records, not just the subset).
+ *
+ * Each output row names a record, its component (the smallest record id
+ * in it) and the first link that joined the record's component to another
+ * (kind or rule, weight, the record at the other end).
+ *
+ * src/identity/cluster.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "identity/identity.h"
+
+#define FETCH_BATCH 10000
+
+typedef struct IdentifierKind
+{
+	char	   *kind;
+	int32		limit;			/* distinct values per profile, 0 = none */
+	int64		cap;			/* records per value, 0 = none */
+	bool		links;
+} IdentifierKind;
+
+typedef struct Clustering
+{
+	/* records, by ascending record_id */
+	int64	   *record_ids;
+	int64		nrecords;
+	int64		records_cap;
+
+	IdentifierKind *kinds;
+	int			nkinds;
+
+	/* identifier rows in link order */
+	int32	   *row_record;
+	int16	   *row_kind;
+	int32	   *row_value;
+	int64	   *row_count;		/* records holding the value (all records) */
+	int64		nrows;
+	int64		rows_cap;
+
+	UnionFind	uf;
+
+	/* per root: list of limited (kind, value) pairs it holds */
+	int32	   *set_head;
+	int16	   *node_kind;
+	int32	   *node_value;
+	int32	   *node_next;
+	int64		nnodes;
+	int64		nodes_cap;
+
+	/* per root: list of records its members must not be linked with */
+	int32	   *excl_head;
+	int32	   *excl_partner;
+	int32	   *excl_next;
+	int64		nexcl;
+	int64		excl_cap;
+
+	/* per record: the first link that joined it */
+	int16	   *via_kind;		/* -1 none */
+	int32	   *via_rule;		/* 0 none */
+	float8	   *via_weight;
+	int32	   *via_record;		/* -1 none */
+
+	int32	   *count_scratch;	/* nkinds counters */
+	int64		progress_every;
+	int64		unions;
+	int64		refused;
+} Clustering;
+
+/* dense index of a record id, -1 if not among the records */
+static int32
+record_index(Clustering *c, int64 record_id)
+{
+	int64		lo = 0,
+				hi = c->nrecords - 1;
+
+	while (lo <= hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (c->record_ids[mid] == record_id)
+			return (int32) mid;
+		if (c->record_ids[mid] < record_id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+static void
+progress(Clustering *c, const char *what, int64 done)
+{
+	if (c->progress_every > 0 && done > 0 && done % c->progress_every == 0)
+		ereport(NOTICE, (errmsg("resolve: %s " INT64_FORMAT, what, done)));
+}
+
+static Portal
+open_cursor(const char *query, ArrayType *record_ids)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		args[1];
+	Portal		portal;
+
+	args[0] = PointerGetDatum(record_ids);
+	portal = SPI_cursor_open_with_args(NULL, query, record_ids ? 1 : 0, argtypes, args, NULL,
+									   true, CURSOR_OPT_NO_SCROLL);
+	if (portal == NULL)
+		elog(ERROR, "cdp._cluster: could not open cursor: %s", SPI_result_code_string(SPI_result));
+	return portal;
+}
+
+static void
+load_kinds(Clustering *c, MemoryContext cxt)
+{
+	uint64		i;
+
+	if (SPI_execute("SELECT kind, one_per_person, max_per_profile, max_records_per_value, links"
+					" FROM cdp.identifier_kinds ORDER BY priority, kind COLLATE \"C\"",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "cdp._cluster: reading cdp.identifier_kinds failed");
+	c->nkinds = (int) SPI_processed;
+	c->kinds = MemoryContextAllocZero(cxt, sizeof(IdentifierKind) * Max(c->nkinds, 1));
+	c->count_scratch = MemoryContextAllocZero(cxt, sizeof(int32) * Max(c->nkinds, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		d;
+		char	   *kind = SPI_getvalue(tup, desc, 1);
+
+		c->kinds[i].kind = MemoryContextStrdup(cxt, kind);
+		if (DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull)))
+			c->kinds[i].limit = 1;
+		else
+		{
+			d = SPI_getbinval(tup, desc, 3, &isnull);
+			c->kinds[i].limit = isnull ? 0 : DatumGetInt32(d);
+		}
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		c->kinds[i].cap = isnull ? 0 : DatumGetInt32(d);
+		c->kinds[i].links = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+static void
+load_records(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
+{
+	Portal		portal;
+	MemoryContext old;
+
+	portal = open_cursor(record_ids
+						 ? "SELECT record_id FROM cdp.source_records WHERE record_id = ANY($1) ORDER BY record_id"
+						 : "SELECT record_id FROM cdp.source_records ORDER BY record_id",
+						 record_ids);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		old = MemoryContextSwitchTo(cxt);
+		c->record_ids = identity_grow_array(c->record_ids, sizeof(int64), &c->records_cap,
+											c->nrecords + SPI_processed);
+		MemoryContextSwitchTo(old);
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			c->record_ids[c->nrecords++] =
+				DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			progress(c, "records loaded:", c->nrecords);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	if (c->nrecords > PG_INT32_MAX - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cdp._cluster: too many records (" INT64_FORMAT ")", c->nrecords)));
+}
+
+static int16
+kind_index(Clustering *c, const char *kind, int16 guess)
+{
+	int			k;
+
+	if (guess >= 0 && strcmp(c->kinds[guess].kind, kind) == 0)
+		return guess;
+	for (k = 0; k < c->nkinds; k++)
+		if (strcmp(c->kinds[k].kind, kind) == 0)
+			return (int16) k;
+	return -1;
+}
+
+/* set the count of rows[start..end) to the group's size (full runs) */
+static void
+close_group(Clustering *c, int64 start, int64 end)
+{
+	int64		i;
+
+	for (i = start; i < end; i++)
+		if (c->row_count[i] < 0)
+			c->row_count[i] = end - start;
+}
+
+static void
+load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
+{
+	Portal		portal;
+	MemoryContext old;
+	StringInfoData prev;
+	int16		prev_kind = -1;
+	int32		value_id = -1;
+	int64		group_start = 0;
+
+	portal = open_cursor(record_ids
+						 ? "SELECT i.record_id, i.kind, i.value,"
+						 " (SELECT count(*) FROM cdp.identifiers j"
+						 "   WHERE j.kind OPERATOR(pg_catalog.=) i.kind AND j.value OPERATOR(pg_catalog.=) i.value)"
+						 " FROM cdp.identifiers i JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
+						 " WHERE i.record_id OPERATOR(pg_catalog.=) ANY ($1)"
+						 " AND (k.links OR k.one_per_person OR k.max_per_profile IS NOT NULL)"
+						 " AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers b"
+						 "   WHERE b.kind OPERATOR(pg_catalog.=) i.kind AND b.value OPERATOR(pg_catalog.=) i.value)"
+						 " ORDER BY k.priority, k.kind COLLATE \"C\", i.value COLLATE \"C\", i.record_id"
+						 : "SELECT i.record_id, i.kind, i.value, NULL::pg_catalog.int8"
+						 " FROM cdp.identifiers i JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
+						 " WHERE (k.links OR k.one_per_person OR k.max_per_profile IS NOT NULL)"
+						 " AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers b"
+						 "   WHERE b.kind OPERATOR(pg_catalog.=) i.kind AND b.value OPERATOR(pg_catalog.=) i.value)"
+						 " ORDER BY k.priority, k.kind COLLATE \"C\", i.value COLLATE \"C\", i.record_id",
+						 record_ids);
+	old = MemoryContextSwitchTo(cxt);
+	initStringInfo(&prev);
+	MemoryContextSwitchTo(old);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		if (c->nrows + (int64) SPI_processed > c->rows_cap)
+		{
+			int64		cap;
+
+			old = MemoryContextSwitchTo(cxt);
+			cap = c->rows_cap;
+			c->row_record = identity_grow_array(c->row_record, sizeof(int32), &cap, c->nrows + SPI_processed);
+			cap = c->rows_cap;
+			c->row_kind = identity_grow_array(c->row_kind, sizeof(int16), &cap, c->nrows + SPI_processed);
+			cap = c->rows_cap;
+			c->row_value = identity_grow_array(c->row_value, sizeof(int32), &cap, c->nrows + SPI_processed);
+			cap = c->rows_cap;
+			c->row_count = identity_grow_array(c->row_count, sizeof(int64), &cap, c->nrows + SPI_processed);
+			c->rows_cap = cap;
+			MemoryContextSwitchTo(old);
+		}
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		record_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			text	   *kind = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
+			text	   *value = DatumGetTextPP(SPI_getbinval(tup, desc, 3, &isnull));
+			Datum		count = SPI_getbinval(tup, desc, 4, &isnull);
+			char	   *kind_str = text_to_cstring(kind);
+			int16		k = kind_index(c, kind_str, prev_kind);
+			int			vlen = VARSIZE_ANY_EXHDR(value);
+
+			pfree(kind_str);
+			if (k < 0)
+				continue;		/* kind added concurrently */
+			if (k != prev_kind || vlen != prev.len || memcmp(VARDATA_ANY(value), prev.data, vlen) != 0)
+			{
+				close_group(c, group_start, c->nrows);
+				group_start = c->nrows;
+				value_id++;
+				prev_kind = k;
+				resetStringInfo(&prev);
+				appendBinaryStringInfo(&prev, VARDATA_ANY(value), vlen);
+			}
+			c->row_record[c->nrows] = record_index(c, record_id);
+			c->row_kind[c->nrows] = k;
+			c->row_value[c->nrows] = value_id;
+			c->row_count[c->nrows] = isnull ? -1 : DatumGetInt64(count);
+			c->nrows++;
+			progress(c, "identifiers loaded:", c->nrows);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	close_group(c, group_start, c->nrows);
+	SPI_cursor_close(portal);
+}
+
+static bool
+value_is_junk(Clustering *c, int64 row)
+{
+	int64		cap = c->kinds[c->row_kind[row]].cap;
+
+	return cap > 0 && c->row_count[row] > cap;
+}
+
+/* every record's own values of kinds with a per-profile limit */
+static void
+register_limited_values(Clustering *c, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	int64		row;
+
+	c->set_head = MemoryContextAllocHuge(cxt, sizeof(int32) * Max(c->nrecords, 1));
+	memset(c->set_head, -1, sizeof(int32) * Max(c->nrecords, 1));
+	for (row = 0; row < c->nrows; row++)
+	{
+		int32		r = c->row_record[row];
+		int64		cap;
+
+		if (r < 0 || c->kinds[c->row_kind[row]].limit == 0 || value_is_junk(c, row))
+			continue;
+		if (c->nnodes >= c->nodes_cap)
+		{
+			cap = c->nodes_cap;
+			c->node_kind = identity_grow_array(c->node_kind, sizeof(int16), &cap, c->nnodes + 1);
+			cap = c->nodes_cap;
+			c->node_value = identity_grow_array(c->node_value, sizeof(int32), &cap, c->nnodes + 1);
+			cap = c->nodes_cap;
+			c->node_next = identity_grow_array(c->node_next, sizeof(int32), &cap, c->nnodes + 1);
+			c->nodes_cap = cap;
+		}
+		c->node_kind[c->nnodes] = c->row_kind[row];
+		c->node_value[c->nnodes] = c->row_value[row];
+		c->node_next[c->nnodes] = c->set_head[r];
+		c->set_head[r] = (int32) c->nnodes;
+		c->nnodes++;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static void
+add_exclusion(Clustering *c, int32 a, int32 b)
+{
+	int64		cap;
+
+	if (c->nexcl >= c->excl_cap)
+	{
+		cap = c->excl_cap;
+		c->excl_partner = identity_grow_array(c->excl_partner, sizeof(int32), &cap, c->nexcl + 1);
+		cap = c->excl_cap;
+		c->excl_next = identity_grow_array(c->excl_next, sizeof(int32), &cap, c->nexcl + 1);
+		c->excl_cap = cap;
+	}
+	c->excl_partner[c->nexcl] = b;
+	c->excl_next[c->nexcl] = c->excl_head[a];
+	c->excl_head[a] = (int32) c->nexcl;
+	c->nexcl++;
+}
+
+static void
+load_exclusions(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
+{
+	Portal		portal;
+	MemoryContext old;
+
+	c->excl_head = MemoryContextAllocHuge(cxt, sizeof(int32) * Max(c->nrecords, 1));
+	memset(c->excl_head, -1, sizeof(int32) * Max(c->nrecords, 1));
+	portal = open_cursor(record_ids
+						 ? "SELECT record_a, record_b FROM cdp.link_exclusions"
+						 " WHERE record_a OPERATOR(pg_catalog.=) ANY ($1) OR record_b OPERATOR(pg_catalog.=) ANY ($1)"
+						 : "SELECT record_a, record_b FROM cdp.link_exclusions",
+						 record_ids);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		old = MemoryContextSwitchTo(cxt);
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			int32		a = record_index(c, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+																		SPI_tuptable->tupdesc, 1, &isnull)));
+			int32		b = record_index(c, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+																		SPI_tuptable->tupdesc, 2, &isnull)));
+
+			if (a < 0 || b < 0 || a == b)
+				continue;
+			add_exclusion(c, a, b);
+			add_exclusion(c, b, a);
+		}
+		MemoryContextSwitchTo(old);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+}
+
+static bool
+set_contains(Clustering *c, int32 head, int16 kind, int32 value)
+{
+	int32		n;
+
+	for (n = head; n >= 0; n = c->node_next[n])
+		if (c->node_value[n] == value && c->node_kind[n] == kind)
+			return true;
+	return false;
+}
+
+/*
+ * Join the components of records a and b unless a limit or an exclusion
+ * forbids it.  Returns whether they are (now) in one component.
+ */
+static bool
+try_union(Clustering *c, int32 a, int32 b, int16 kind, int32 rule, float8 weight)
+{
+	int32		ra = union_find_find(&c->uf, a);
+	int32		rb = union_find_find(&c->uf, b);
+	int32		n,
+				next,
+				root,
+				merged;
+	bool		conflict = false;
+
+	if (ra == rb)
+		return true;
+
+	/* exclusions: the lists are symmetric, so one side suffices */
+	for (n = c->excl_head[ra]; n >= 0; n = c->excl_next[n])
+		if (union_find_find(&c->uf, c->excl_partner[n]) == rb)
+		{
+			c->refused++;
+			return false;
+		}
+
+	/* limits: count the distinct values per kind the union would hold */
+	if (c->set_head[ra] >= 0 && c->set_head[rb] >= 0)
+	{
+		for (n = c->set_head[ra]; n >= 0; n = c->node_next[n])
+			c->count_scratch[c->node_kind[n]]++;
+		for (n = c->set_head[rb]; n >= 0; n = c->node_next[n])
+		{
+			int16		k = c->node_kind[n];
+
+			if (!set_contains(c, c->set_head[ra], k, c->node_value[n]) &&
+				++c->count_scratch[k] > c->kinds[k].limit)
+			{
+				conflict = true;
+				break;
+			}
+		}
+		for (n = c->set_head[ra]; n >= 0; n = c->node_next[n])
+			c->count_scratch[c->node_kind[n]] = 0;
+		for (n = c->set_head[rb]; n >= 0; n = c->node_next[n])
+			c->count_scratch[c->node_kind[n]] = 0;
+		if (conflict)
+		{
+			c->refused++;
+			return false;
+		}
+	}
+
+	/* join; the survivor root takes both lists (b's values without repeats) */
+	merged = c->set_head[ra];
+	for (n = c->set_head[rb]; n >= 0; n = next)
+	{
+		next = c->node_next[n];
+		if (!set_contains(c, c->set_head[ra], c->node_kind[n], c->node_value[n]))
+		{
+			c->node_next[n] = merged;
+			merged = n;
+		}
+	}
+	root = union_find_link(&c->uf, ra, rb);
+	c->set_head[root] = merged;
+
+	if (c->excl_head[rb] >= 0)
+	{
+		if (c->excl_head[ra] < 0)
+			c->excl_head[root] = c->excl_head[rb];
+		else
+		{
+			int32		head = c->excl_head[ra];
+
+			for (n = head; c->excl_next[n] >= 0; n = c->excl_next[n])
+				;
+			c->excl_next[n] = c->excl_head[rb];
+			c->excl_head[root] = head;
+		}
+	}
+	else
+		c->excl_head[root] = c->excl_head[ra];
+
+	if (c->via_record[a] < 0)
+	{
+		c->via_kind[a] = kind;
+		c->via_rule[a] = rule;
+		c->via_weight[a] = weight;
+		c->via_record[a] = b;
+	}
+	if (c->via_record[b] < 0)
+	{
+		c->via_kind[b] = kind;
+		c->via_rule[b] = rule;
+		c->via_weight[b] = weight;
+		c->via_record[b] = a;
+	}
+	c->unions++;
+	return true;
+}
+
+/* records sharing a value of a linking kind: a star from the group's first */
+static void
+link_identifier_groups(Clustering *c)
+{
+	int64		start = 0;
+
+	while (start < c->nrows)
+	{
+		int64		end = start + 1;
+		int16		k = c->row_kind[start];
+		int64		i;
+		int32		first = -1;
+
+		while (end < c->nrows && c->row_value[end] == c->row_value[start])
+			end++;
+		if (c->kinds[k].links && end - start > 1 && !value_is_junk(c, start))
+		{
+			for (i = start; i < end; i++)
+			{
+				int32		r = c->row_record[i];
+
+				if (r < 0)
+					continue;
+				if (first < 0)
+					first = r;
+				else
+					try_union(c, first, r, k, 0, 0.0);
+			}
+		}
+		if (c->progress_every > 0 && start / c->progress_every != end / c->progress_every)
+			ereport(NOTICE, (errmsg("resolve: identifiers linked: " INT64_FORMAT " of " INT64_FORMAT,
+									end, c->nrows)));
+		start = end;
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+link_probabilistic(Clustering *c, ArrayType *record_ids)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	Datum		args[1];
+	char		nulls[1];
+	Portal		portal;
+
+	args[0] = PointerGetDatum(record_ids);
+	nulls[0] = record_ids ? ' ' : 'n';
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT record_a, record_b, rule_id, match_weight"
+									   " FROM cdp._probabilistic_edges($1)"
+									   " WHERE record_a IS NOT NULL AND record_b IS NOT NULL"
+									   " ORDER BY match_weight DESC NULLS LAST, record_a, record_b",
+									   1, argtypes, args, nulls, true, CURSOR_OPT_NO_SCROLL);
+	if (portal == NULL)
+		elog(ERROR, "cdp._cluster: could not read cdp._probabilistic_edges");
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int32		a = record_index(c, DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)));
+			int32		b = record_index(c, DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)));
+			Datum		rule = SPI_getbinval(tup, desc, 3, &isnull);
+			int32		rule_id = isnull ? 0 : DatumGetInt32(rule);
+			Datum		weight = SPI_getbinval(tup, desc, 4, &isnull);
+
+			if (a < 0 || b < 0 || a == b)
+				continue;
+			try_union(c, a, b, -1, rule_id, isnull ? 0.0 : DatumGetFloat8(weight));
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+}
+
+PG_FUNCTION_INFO_V1(cdp_cluster);
+
+/*
+ * cdp._cluster(record_ids int8[], progress_every int8)
+ *	  RETURNS TABLE (record_id int8, component int8, via_kind text,
+ *					 via_rule int4, via_weight float8, via_record int8)
+ */
+Datum
+cdp_cluster(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ArrayType  *record_ids = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
+	MemoryContext cxt;
+	MemoryContext old;
+	Clustering *c;
+	int64	   *label;
+	int64		i;
+
+	if (record_ids && ARR_NDIM(record_ids) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("record_ids must be a one-dimensional array")));
+
+	InitMaterializedSRF(fcinfo, 0);
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "cdp clustering", ALLOCSET_DEFAULT_SIZES);
+	c = MemoryContextAllocZero(cxt, sizeof(Clustering));
+	c->progress_every = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	load_kinds(c, cxt);
+	load_records(c, cxt, record_ids);
+	load_identifiers(c, cxt, record_ids);
+
+	old = MemoryContextSwitchTo(cxt);
+	union_find_init(&c->uf, (int32) c->nrecords);
+	c->via_kind = MemoryContextAllocHuge(cxt, sizeof(int16) * Max(c->nrecords, 1));
+	c->via_rule = MemoryContextAllocHuge(cxt, sizeof(int32) * Max(c->nrecords, 1));
+	c->via_weight = MemoryContextAllocHuge(cxt, sizeof(float8) * Max(c->nrecords, 1));
+	c->via_record = MemoryContextAllocHuge(cxt, sizeof(int32) * Max(c->nrecords, 1));
+	for (i = 0; i < c->nrecords; i++)
+	{
+		c->via_kind[i] = -1;
+		c->via_rule[i] = 0;
+		c->via_weight[i] = 0.0;
+		c->via_record[i] = -1;
+	}
+	MemoryContextSwitchTo(old);
+	register_limited_values(c, cxt);
+	load_exclusions(c, cxt, record_ids);
+
+	old = MemoryContextSwitchTo(cxt);
+	link_identifier_groups(c);
+	MemoryContextSwitchTo(old);
+	link_probabilistic(c, record_ids);
+	SPI_finish();
+
+	/* a component is named by its smallest record id: the first one seen */
+	label = MemoryContextAllocHuge(cxt, sizeof(int64) * Max(c->nrecords, 1));
+	for (i = 0; i < c->nrecords; i++)
+		label[i] = 0;
+	for (i = 0; i < c->nrecords; i++)
+	{
+		int32		root = union_find_find(&c->uf, (int32) i);
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+
+		if (label[root] == 0)
+			label[root] = c->record_ids[i];
+		values[0] = Int64GetDatum(c->record_ids[i]);
+		values[1] = Int64GetDatum(label[root]);
+		if (c->via_kind[i] >= 0)
+			values[2] = CStringGetTextDatum(c->kinds[c->via_kind[i]].kind);
+		else
+			nulls[2] = true;
+		values[3] = Int32GetDatum(c->via_rule[i]);
+		nulls[3] = c->via_rule[i] == 0;
+		values[4] = Float8GetDatum(c->via_weight[i]);
+		nulls[4] = c->via_rule[i] == 0;
+		values[5] = Int64GetDatum(c->via_record[i] >= 0 ? c->record_ids[c->via_record[i]] : 0);
+		nulls[5] = c->via_record[i] < 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		if (c->via_kind[i] >= 0)
+			pfree(DatumGetPointer(values[2]));
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (c->progress_every > 0 && c->nrecords >= c->progress_every)
+		ereport(NOTICE, (errmsg("resolve: " INT64_FORMAT " records, " INT64_FORMAT " links, "
+								INT64_FORMAT " refused by limits or exclusions",
+								c->nrecords, c->unions, c->refused)));
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}
