@@ -105,50 +105,54 @@ CREATE FUNCTION cdp._extract_identifiers(record_ids pg_catalog.int8[]) RETURNS p
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	ids		int8[] := record_ids;
-	n		int8;
+	records		text;
+	n			int8;
 BEGIN
-	IF ids IS NULL THEN
-		SELECT pg_catalog.array_agg(r.record_id) INTO ids
-		  FROM cdp.source_records r
-		 WHERE r.linked_at IS NULL OR r.updated_at OPERATOR(pg_catalog.>) r.linked_at;
+	-- the records to extract, as SQL over cdp.source_records r
+	IF record_ids IS NULL THEN
+		records := 'r.linked_at IS NULL OR r.updated_at OPERATOR(pg_catalog.>) r.linked_at';
+	ELSE
+		records := 'r.record_id OPERATOR(pg_catalog.=) ANY ($1)';
 	END IF;
-	IF ids IS NULL THEN
-		RETURN 0;
-	END IF;
-	DELETE FROM cdp.identifiers i
-	 USING pg_catalog.unnest(ids) u(id)
-	 WHERE i.record_id OPERATOR(pg_catalog.=) u.id AND i.extracted;
-	DELETE FROM cdp.identifier_rejects j
-	 USING pg_catalog.unnest(ids) u(id)
-	 WHERE j.record_id OPERATOR(pg_catalog.=) u.id;
-	WITH candidates AS (
-		SELECT r.record_id, c.kind, c.raw
-		  FROM pg_catalog.unnest(ids) u(id)
-		  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) u.id
+	EXECUTE pg_catalog.format($q$
+		DELETE FROM cdp.identifiers i
+		 USING cdp.source_records r
+		 WHERE i.record_id OPERATOR(pg_catalog.=) r.record_id AND i.extracted AND (%s)$q$, records)
+	USING record_ids;
+	EXECUTE pg_catalog.format($q$
+		DELETE FROM cdp.identifier_rejects i
+		 USING cdp.source_records r
+		 WHERE i.record_id OPERATOR(pg_catalog.=) r.record_id AND (%s)$q$, records)
+	USING record_ids;
+	EXECUTE pg_catalog.format($q$
+	WITH recs AS MATERIALIZED (
+		SELECT r.record_id, r.email, r.phone, r.attributes FROM cdp.source_records r WHERE %s
+	), candidates AS (
+		SELECT recs.record_id, 'email'::text AS kind, recs.email AS raw
+		  FROM recs
+		 WHERE recs.email IS NOT NULL
+		   AND EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) 'email')
+		UNION ALL
+		SELECT recs.record_id, 'phone'::text, recs.phone
+		  FROM recs
+		 WHERE recs.phone IS NOT NULL
+		   AND EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) 'phone')
+		UNION ALL
+		SELECT recs.record_id, k.kind, v.raw
+		  FROM recs
+		 CROSS JOIN LATERAL pg_catalog.jsonb_each(recs.attributes) e(key, value)
+		  JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) e.key
 		 CROSS JOIN LATERAL (
-				SELECT 'email'::text, r.email WHERE r.email IS NOT NULL
+				SELECT e.value OPERATOR(pg_catalog.#>>) '{}'
+				 WHERE pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
 				UNION ALL
-				SELECT 'phone'::text, r.phone WHERE r.phone IS NOT NULL
-				UNION ALL
-				SELECT k.kind, e.raw
-				  FROM cdp.identifier_kinds k
-				 CROSS JOIN LATERAL (
-						SELECT r.attributes OPERATOR(pg_catalog.->>) k.kind
-						 WHERE pg_catalog.jsonb_typeof(r.attributes OPERATOR(pg_catalog.->) k.kind)
-							   OPERATOR(pg_catalog.<>) ALL (ARRAY['array', 'object', 'null'])
-						UNION ALL
-						SELECT x OPERATOR(pg_catalog.#>>) '{}'
-						  FROM pg_catalog.jsonb_array_elements(
-								CASE WHEN pg_catalog.jsonb_typeof(r.attributes OPERATOR(pg_catalog.->) k.kind)
-											  OPERATOR(pg_catalog.=) 'array'
-									 THEN r.attributes OPERATOR(pg_catalog.->) k.kind
-									 ELSE '[]'::jsonb END) x
-						 WHERE pg_catalog.jsonb_typeof(x) OPERATOR(pg_catalog.<>) ALL (ARRAY['array', 'object', 'null'])
-					 ) e(raw)
-				 WHERE r.attributes OPERATOR(pg_catalog.?) k.kind
-			 ) c(kind, raw)
-		 WHERE EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) c.kind)
+				SELECT x OPERATOR(pg_catalog.#>>) '{}'
+				  FROM pg_catalog.jsonb_array_elements(
+						CASE WHEN pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) 'array'
+							 THEN e.value ELSE '[]'::jsonb END) x
+				 WHERE pg_catalog.jsonb_typeof(x) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
+			 ) v(raw)
+		 WHERE recs.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb
 	), normalised AS (
 		SELECT c.record_id, c.kind, c.raw, n.value, n.reason
 		  FROM candidates c
@@ -165,7 +169,8 @@ BEGIN
 		ON CONFLICT (record_id, kind, value) DO NOTHING
 		RETURNING 1
 	)
-	SELECT pg_catalog.count(*) INTO n FROM inserted;
+	SELECT pg_catalog.count(*) FROM inserted$q$, records)
+	INTO n USING record_ids;
 	RETURN n;
 END
 $$;
@@ -220,6 +225,7 @@ DECLARE
 	comp_ids	int8[];
 	comp_pids	int8[];
 	comp_new	boolean[];
+	comp_sizes	int8[];
 	ch_ids		int8[];
 	ch_old		int8[];
 	ch_new		int8[];
@@ -239,20 +245,23 @@ BEGIN
 	), survivor AS (
 		SELECT home.comp, pg_catalog.min(home.old) AS pid FROM home GROUP BY home.comp
 	), comps AS (
-		SELECT DISTINCT m.comp FROM m
+		SELECT m.comp, pg_catalog.count(*) AS n FROM m GROUP BY m.comp
 	)
 	-- new ids in component order, so that older records get smaller ids
 	SELECT pg_catalog.array_agg(x.comp),
 		   pg_catalog.array_agg(COALESCE(x.pid, pg_catalog.nextval('cdp.profiles_profile_id_seq'::regclass))),
-		   pg_catalog.array_agg(x.pid IS NULL)
-	  INTO comp_ids, comp_pids, comp_new
-	  FROM (SELECT c.comp, s.pid
+		   pg_catalog.array_agg(x.pid IS NULL),
+		   pg_catalog.array_agg(x.n)
+	  INTO comp_ids, comp_pids, comp_new, comp_sizes
+	  FROM (SELECT c.comp, s.pid, c.n
 			  FROM comps c LEFT JOIN survivor s ON s.comp OPERATOR(pg_catalog.=) c.comp
 			 ORDER BY c.comp OFFSET 0) x;
 
-	INSERT INTO cdp.profiles (profile_id, golden_updated_at)
+	INSERT INTO cdp.profiles (profile_id, record_count)
 	OVERRIDING SYSTEM VALUE
-	SELECT u.pid, NULL FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) u(pid, is_new) WHERE u.is_new;
+	SELECT u.pid, u.n
+	  FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new), pg_catalog.unnest(comp_sizes)) u(pid, is_new, n)
+	 WHERE u.is_new;
 	profiles_created := COALESCE((SELECT pg_catalog.count(*) FROM pg_catalog.unnest(comp_new) x WHERE x), 0);
 
 	-- records whose profile changes
@@ -357,11 +366,17 @@ BEGIN
 			UNION ALL SELECT pg_catalog.unnest(touched)) t(x)
 	 WHERE x IS NOT NULL;
 	IF touched IS NOT NULL THEN
+		-- (new profiles were inserted with their count)
 		UPDATE cdp.profiles p
 		   SET record_count = c.n
 		  FROM (SELECT r.profile_id, pg_catalog.count(*) AS n
 				  FROM cdp.source_records r
-				  JOIN pg_catalog.unnest(touched) t(pid) ON t.pid OPERATOR(pg_catalog.=) r.profile_id
+				  JOIN (SELECT DISTINCT x.old FROM pg_catalog.unnest(ch_old) x(old)
+						UNION
+						SELECT u.pid
+						  FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) u(pid, is_new)
+						 WHERE NOT u.is_new) t(pid)
+					ON t.pid OPERATOR(pg_catalog.=) r.profile_id
 				 GROUP BY r.profile_id) c
 		 WHERE p.profile_id OPERATOR(pg_catalog.=) c.profile_id
 		   AND p.record_count OPERATOR(pg_catalog.<>) c.n;
@@ -502,9 +517,9 @@ BEGIN
 	END IF;
 	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cdp.resolve'), 0);
 	identifiers_extracted := cdp._extract_identifiers(NULL);
-	SELECT pg_catalog.array_agg(c.record_id ORDER BY c.record_id), pg_catalog.array_agg(c.component ORDER BY c.record_id),
-		   pg_catalog.array_agg(c.via_kind ORDER BY c.record_id), pg_catalog.array_agg(c.via_rule ORDER BY c.record_id),
-		   pg_catalog.array_agg(c.via_weight ORDER BY c.record_id)
+	-- (cdp._cluster returns the records in id order)
+	SELECT pg_catalog.array_agg(c.record_id), pg_catalog.array_agg(c.component),
+		   pg_catalog.array_agg(c.via_kind), pg_catalog.array_agg(c.via_rule), pg_catalog.array_agg(c.via_weight)
 	  INTO ids, comps, kinds, rules, weights
 	  FROM cdp._cluster(NULL, COALESCE(progress_every, 0)) c;
 	records := COALESCE(pg_catalog.cardinality(ids), 0);
@@ -600,9 +615,9 @@ BEGIN
 			 WHERE r.profile_id OPERATOR(pg_catalog.=) ANY (pids)
 			UNION ALL
 			SELECT pg_catalog.unnest(candidates)) t(x);
-	SELECT pg_catalog.array_agg(c.record_id ORDER BY c.record_id), pg_catalog.array_agg(c.component ORDER BY c.record_id),
-		   pg_catalog.array_agg(c.via_kind ORDER BY c.record_id), pg_catalog.array_agg(c.via_rule ORDER BY c.record_id),
-		   pg_catalog.array_agg(c.via_weight ORDER BY c.record_id)
+	-- (cdp._cluster returns the records in id order)
+	SELECT pg_catalog.array_agg(c.record_id), pg_catalog.array_agg(c.component),
+		   pg_catalog.array_agg(c.via_kind), pg_catalog.array_agg(c.via_rule), pg_catalog.array_agg(c.via_weight)
 	  INTO ids, comps, kinds, rules, weights
 	  FROM cdp._cluster(members, 0) c;
 	PERFORM cdp._apply_components(ids, comps, kinds, rules, weights);

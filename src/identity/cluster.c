@@ -7,8 +7,9 @@
  *
  * Links, strongest first:
  *	- deterministic: records sharing a normalised identifier value of a
- *	  linking kind, kinds in priority order (then name), values in byte
- *	  order, records by id; blocked values and values held by more records
+ *	  linking kind, kinds in priority order (then name), values in the
+ *	  order of a hash of their bytes (value_table.c), records by id;
+ *	  blocked values and values held by more records
  *	  than the kind's max_records_per_value (household phones, test
  *	  addresses) link nothing;
  *	- probabilistic: the rows of cdp._probabilistic_edges, heaviest first.
@@ -48,6 +49,7 @@
 typedef struct IdentifierKind
 {
 	char	   *kind;
+	int			kind_len;
 	int32		limit;			/* distinct values per profile, 0 = none */
 	int64		cap;			/* records per value, 0 = none */
 	bool		links;
@@ -63,11 +65,10 @@ typedef struct Clustering
 	IdentifierKind *kinds;
 	int			nkinds;
 
-	/* identifier rows in link order */
+	/* distinct values and the identifier rows that hold them */
+	ValueTable	vt;
 	int32	   *row_record;
-	int16	   *row_kind;
-	int32	   *row_value;
-	int64	   *row_count;		/* records holding the value (all records) */
+	int32	   *row_value;		/* id in vt */
 	int64		nrows;
 	int64		rows_cap;
 
@@ -164,6 +165,7 @@ load_kinds(Clustering *c, MemoryContext cxt)
 		char	   *kind = SPI_getvalue(tup, desc, 1);
 
 		c->kinds[i].kind = MemoryContextStrdup(cxt, kind);
+		c->kinds[i].kind_len = strlen(kind);
 		if (DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull)))
 			c->kinds[i].limit = 1;
 		else
@@ -218,58 +220,45 @@ load_records(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 }
 
 static int16
-kind_index(Clustering *c, const char *kind, int16 guess)
+kind_index(Clustering *c, const char *kind, int len, int16 guess)
 {
 	int			k;
 
-	if (guess >= 0 && strcmp(c->kinds[guess].kind, kind) == 0)
+	if (guess >= 0 && c->kinds[guess].kind_len == len && memcmp(c->kinds[guess].kind, kind, len) == 0)
 		return guess;
 	for (k = 0; k < c->nkinds; k++)
-		if (strcmp(c->kinds[k].kind, kind) == 0)
+		if (c->kinds[k].kind_len == len && memcmp(c->kinds[k].kind, kind, len) == 0)
 			return (int16) k;
 	return -1;
 }
 
-/* set the count of rows[start..end) to the group's size (full runs) */
-static void
-close_group(Clustering *c, int64 start, int64 end)
-{
-	int64		i;
-
-	for (i = start; i < end; i++)
-		if (c->row_count[i] < 0)
-			c->row_count[i] = end - start;
-}
-
+/*
+ * Read the identifiers (of the records, or of all) that are not blocked,
+ * interning each value; a full run counts the records per value itself, a
+ * subset run asks for the count over all records.
+ */
 static void
 load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 {
 	Portal		portal;
 	MemoryContext old;
-	StringInfoData prev;
-	int16		prev_kind = -1;
-	int32		value_id = -1;
-	int64		group_start = 0;
+	int16		last_kind = -1;
 
 	portal = open_cursor(record_ids
 						 ? "SELECT i.record_id, i.kind, i.value,"
-						 " (SELECT count(*) FROM cdp.identifiers j"
+						 " (SELECT pg_catalog.count(*) FROM cdp.identifiers j"
 						 "   WHERE j.kind OPERATOR(pg_catalog.=) i.kind AND j.value OPERATOR(pg_catalog.=) i.value)"
-						 " FROM cdp.identifiers i JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
+						 " FROM cdp.identifiers i"
 						 " WHERE i.record_id OPERATOR(pg_catalog.=) ANY ($1)"
-						 " AND (k.links OR k.one_per_person OR k.max_per_profile IS NOT NULL)"
 						 " AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers b"
 						 "   WHERE b.kind OPERATOR(pg_catalog.=) i.kind AND b.value OPERATOR(pg_catalog.=) i.value)"
-						 " ORDER BY k.priority, k.kind COLLATE \"C\", i.value COLLATE \"C\", i.record_id"
-						 : "SELECT i.record_id, i.kind, i.value, NULL::pg_catalog.int8"
-						 " FROM cdp.identifiers i JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
-						 " WHERE (k.links OR k.one_per_person OR k.max_per_profile IS NOT NULL)"
-						 " AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers b"
-						 "   WHERE b.kind OPERATOR(pg_catalog.=) i.kind AND b.value OPERATOR(pg_catalog.=) i.value)"
-						 " ORDER BY k.priority, k.kind COLLATE \"C\", i.value COLLATE \"C\", i.record_id",
+						 : "SELECT i.record_id, i.kind, i.value"
+						 " FROM cdp.identifiers i"
+						 " WHERE NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers b"
+						 "   WHERE b.kind OPERATOR(pg_catalog.=) i.kind AND b.value OPERATOR(pg_catalog.=) i.value)",
 						 record_ids);
 	old = MemoryContextSwitchTo(cxt);
-	initStringInfo(&prev);
+	value_table_init(&c->vt);
 	MemoryContextSwitchTo(old);
 	for (;;)
 	{
@@ -278,21 +267,15 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 		SPI_cursor_fetch(portal, true, FETCH_BATCH);
 		if (SPI_processed == 0)
 			break;
+		old = MemoryContextSwitchTo(cxt);
 		if (c->nrows + (int64) SPI_processed > c->rows_cap)
 		{
-			int64		cap;
+			int64		cap = c->rows_cap;
 
-			old = MemoryContextSwitchTo(cxt);
-			cap = c->rows_cap;
 			c->row_record = identity_grow_array(c->row_record, sizeof(int32), &cap, c->nrows + SPI_processed);
 			cap = c->rows_cap;
-			c->row_kind = identity_grow_array(c->row_kind, sizeof(int16), &cap, c->nrows + SPI_processed);
-			cap = c->rows_cap;
 			c->row_value = identity_grow_array(c->row_value, sizeof(int32), &cap, c->nrows + SPI_processed);
-			cap = c->rows_cap;
-			c->row_count = identity_grow_array(c->row_count, sizeof(int64), &cap, c->nrows + SPI_processed);
 			c->rows_cap = cap;
-			MemoryContextSwitchTo(old);
 		}
 		for (i = 0; i < SPI_processed; i++)
 		{
@@ -302,43 +285,44 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 			int64		record_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 			text	   *kind = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
 			text	   *value = DatumGetTextPP(SPI_getbinval(tup, desc, 3, &isnull));
-			Datum		count = SPI_getbinval(tup, desc, 4, &isnull);
-			char	   *kind_str = text_to_cstring(kind);
-			int16		k = kind_index(c, kind_str, prev_kind);
-			int			vlen = VARSIZE_ANY_EXHDR(value);
+			int16		k = kind_index(c, VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind), last_kind);
+			int32		r;
+			int32		v;
 
-			pfree(kind_str);
-			if (k < 0)
-				continue;		/* kind added concurrently */
-			if (k != prev_kind || vlen != prev.len || memcmp(VARDATA_ANY(value), prev.data, vlen) != 0)
+			if (k < 0 || (!c->kinds[k].links && c->kinds[k].limit == 0))
+				continue;		/* a kind that neither links nor limits */
+			last_kind = k;
+			r = record_index(c, record_id);
+			v = value_table_intern(&c->vt, k, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+			if (record_ids)
 			{
-				close_group(c, group_start, c->nrows);
-				group_start = c->nrows;
-				value_id++;
-				prev_kind = k;
-				resetStringInfo(&prev);
-				appendBinaryStringInfo(&prev, VARDATA_ANY(value), vlen);
+				Datum		count = SPI_getbinval(tup, desc, 4, &isnull);
+
+				c->vt.count[v] = DatumGetInt64(count);
 			}
-			c->row_record[c->nrows] = record_index(c, record_id);
-			c->row_kind[c->nrows] = k;
-			c->row_value[c->nrows] = value_id;
-			c->row_count[c->nrows] = isnull ? -1 : DatumGetInt64(count);
+			else
+				c->vt.count[v]++;
+			if (r < 0)
+				continue;		/* a record added since the records were read */
+			c->row_record[c->nrows] = r;
+			c->row_value[c->nrows] = v;
 			c->nrows++;
 			progress(c, "identifiers loaded:", c->nrows);
 		}
+		MemoryContextSwitchTo(old);
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
 	}
-	close_group(c, group_start, c->nrows);
 	SPI_cursor_close(portal);
 }
 
+/* a value held by more records than its kind's cap: links and limits nothing */
 static bool
-value_is_junk(Clustering *c, int64 row)
+value_is_junk(Clustering *c, int32 v)
 {
-	int64		cap = c->kinds[c->row_kind[row]].cap;
+	int64		cap = c->kinds[c->vt.kind[v]].cap;
 
-	return cap > 0 && c->row_count[row] > cap;
+	return cap > 0 && c->vt.count[v] > cap;
 }
 
 /* every record's own values of kinds with a per-profile limit */
@@ -353,9 +337,10 @@ register_limited_values(Clustering *c, MemoryContext cxt)
 	for (row = 0; row < c->nrows; row++)
 	{
 		int32		r = c->row_record[row];
+		int32		v = c->row_value[row];
 		int64		cap;
 
-		if (r < 0 || c->kinds[c->row_kind[row]].limit == 0 || value_is_junk(c, row))
+		if (c->kinds[c->vt.kind[v]].limit == 0 || value_is_junk(c, v))
 			continue;
 		if (c->nnodes >= c->nodes_cap)
 		{
@@ -367,14 +352,15 @@ register_limited_values(Clustering *c, MemoryContext cxt)
 			c->node_next = identity_grow_array(c->node_next, sizeof(int32), &cap, c->nnodes + 1);
 			c->nodes_cap = cap;
 		}
-		c->node_kind[c->nnodes] = c->row_kind[row];
-		c->node_value[c->nnodes] = c->row_value[row];
+		c->node_kind[c->nnodes] = c->vt.kind[v];
+		c->node_value[c->nnodes] = v;
 		c->node_next[c->nnodes] = c->set_head[r];
 		c->set_head[r] = (int32) c->nnodes;
 		c->nnodes++;
 	}
 	MemoryContextSwitchTo(old);
 }
+
 
 static void
 add_exclusion(Clustering *c, int32 a, int32 b)
@@ -550,41 +536,88 @@ try_union(Clustering *c, int32 a, int32 b, int16 kind, int32 rule, float8 weight
 }
 
 /* records sharing a value of a linking kind: a star from the group's first */
+static int
+compare_values(const void *a, const void *b, void *arg)
+{
+	return value_table_compare((const ValueTable *) arg, *(const int32 *) a, *(const int32 *) b);
+}
+
+static int
+compare_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Records sharing a value of a linking kind: values in (kind, hash, bytes)
+ * order, each a star from its first record (by id) to the others.  Rows
+ * are bucketed by value with a counting sort.
+ */
 static void
 link_identifier_groups(Clustering *c)
 {
-	int64		start = 0;
+	ValueTable *vt = &c->vt;
+	int64	   *start = palloc_extended(sizeof(int64) * Max(vt->nvalues, 1), MCXT_ALLOC_HUGE);
+	int32	   *fill = palloc_extended(sizeof(int32) * Max(vt->nvalues, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int32	   *linked = palloc_extended(sizeof(int32) * Max(vt->nvalues, 1), MCXT_ALLOC_HUGE);
+	int32	   *members;
+	int32		nlinked = 0;
+	int64		total = 0;
+	int64		row;
+	int32		i;
 
-	while (start < c->nrows)
+	/* rows per value (fill is the local count for now) */
+	for (row = 0; row < c->nrows; row++)
+		fill[c->row_value[row]]++;
+	for (i = 0; i < vt->nvalues; i++)
 	{
-		int64		end = start + 1;
-		int16		k = c->row_kind[start];
-		int64		i;
-		int32		first = -1;
+		start[i] = -1;
+		if (fill[i] >= 2 && c->kinds[vt->kind[i]].links && !value_is_junk(c, i))
+			linked[nlinked++] = i;
+	}
+	qsort_arg(linked, nlinked, sizeof(int32), compare_values, vt);
+	for (i = 0; i < nlinked; i++)
+	{
+		start[linked[i]] = total;
+		total += fill[linked[i]];
+	}
+	members = palloc_extended(sizeof(int32) * Max(total, 1), MCXT_ALLOC_HUGE);
+	memset(fill, 0, sizeof(int32) * Max(vt->nvalues, 1));
+	for (row = 0; row < c->nrows; row++)
+	{
+		int32		v = c->row_value[row];
 
-		while (end < c->nrows && c->row_value[end] == c->row_value[start])
-			end++;
-		if (c->kinds[k].links && end - start > 1 && !value_is_junk(c, start))
+		if (start[v] >= 0)
+			members[start[v] + fill[v]++] = c->row_record[row];
+	}
+
+	for (i = 0; i < nlinked; i++)
+	{
+		int32		v = linked[i];
+		int32	   *m = members + start[v];
+		int32		j;
+
+		if (fill[v] > 2)
+			qsort(m, fill[v], sizeof(int32), compare_int32);
+		else if (m[1] < m[0])
 		{
-			for (i = start; i < end; i++)
-			{
-				int32		r = c->row_record[i];
+			int32		t = m[0];
 
-				if (r < 0)
-					continue;
-				if (first < 0)
-					first = r;
-				else
-					try_union(c, first, r, k, 0, 0.0);
-			}
+			m[0] = m[1];
+			m[1] = t;
 		}
-		if (c->progress_every > 0 && start / c->progress_every != end / c->progress_every)
-			ereport(NOTICE, (errmsg("resolve: identifiers linked: " INT64_FORMAT " of " INT64_FORMAT,
-									end, c->nrows)));
-		start = end;
-		CHECK_FOR_INTERRUPTS();
+		for (j = 1; j < fill[v]; j++)
+			try_union(c, m[0], m[j], vt->kind[v], 0, 0.0);
+		if (c->progress_every > 0 && (i + 1) % c->progress_every == 0)
+			ereport(NOTICE, (errmsg("resolve: shared values linked: %d of %d", i + 1, nlinked)));
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 }
+
 
 static void
 link_probabilistic(Clustering *c, ArrayType *record_ids)
