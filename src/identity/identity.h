@@ -55,6 +55,7 @@ typedef struct ValueTable
 
 extern void value_table_init(ValueTable *vt);
 extern int32 value_table_intern(ValueTable *vt, int16 kind, const char *data, int len);
+extern int32 value_table_lookup(const ValueTable *vt, int16 kind, const char *data, int len);
 
 /* qsort order of value ids: kind (as ranked), hash, length, bytes */
 extern int	value_table_compare(const ValueTable *vt, int32 a, int32 b);

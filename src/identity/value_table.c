@@ -119,3 +119,21 @@ value_table_compare(const ValueTable *vt, int32 a, int32 b)
 	cmp = memcmp(vt->arena + vt->offset[a], vt->arena + vt->offset[b], vt->length[a]);
 	return cmp;
 }
+
+/* the id of (kind, value), or -1 if it was never interned */
+int32
+value_table_lookup(const ValueTable *vt, int16 kind, const char *data, int len)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) data, len, (uint64) kind);
+	int64		i = h & (vt->nslots - 1);
+	int32		v;
+
+	while ((v = vt->slots[i]) >= 0)
+	{
+		if (vt->hash[v] == h && vt->kind[v] == kind && vt->length[v] == len &&
+			memcmp(vt->arena + vt->offset[v], data, len) == 0)
+			return v;
+		i = (i + 1) & (vt->nslots - 1);
+	}
+	return -1;
+}
