@@ -105,28 +105,22 @@ CREATE FUNCTION cdp._extract_identifiers(record_ids pg_catalog.int8[]) RETURNS p
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	records		text;
-	n			int8;
+	ids		int8[] := record_ids;
+	stored	int8;
 BEGIN
-	-- the records to extract, as SQL over cdp.source_records r
-	IF record_ids IS NULL THEN
-		records := 'r.linked_at IS NULL OR r.updated_at OPERATOR(pg_catalog.>) r.linked_at';
-	ELSE
-		records := 'r.record_id OPERATOR(pg_catalog.=) ANY ($1)';
+	IF ids IS NULL THEN
+		SELECT pg_catalog.array_agg(r.record_id) INTO ids
+		  FROM cdp.source_records r
+		 WHERE r.linked_at IS NULL OR r.updated_at OPERATOR(pg_catalog.>) r.linked_at;
+		IF ids IS NULL THEN
+			RETURN 0;
+		END IF;
 	END IF;
-	EXECUTE pg_catalog.format($q$
-		DELETE FROM cdp.identifiers i
-		 USING cdp.source_records r
-		 WHERE i.record_id OPERATOR(pg_catalog.=) r.record_id AND i.extracted AND (%s)$q$, records)
-	USING record_ids;
-	EXECUTE pg_catalog.format($q$
-		DELETE FROM cdp.identifier_rejects i
-		 USING cdp.source_records r
-		 WHERE i.record_id OPERATOR(pg_catalog.=) r.record_id AND (%s)$q$, records)
-	USING record_ids;
-	EXECUTE pg_catalog.format($q$
+	DELETE FROM cdp.identifiers i WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids) AND i.extracted;
+	DELETE FROM cdp.identifier_rejects j WHERE j.record_id OPERATOR(pg_catalog.=) ANY (ids);
 	WITH recs AS MATERIALIZED (
-		SELECT r.record_id, r.email, r.phone, r.attributes FROM cdp.source_records r WHERE %s
+		SELECT r.record_id, r.email, r.phone, r.attributes
+		  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
 	), candidates AS (
 		SELECT recs.record_id, 'email'::text AS kind, recs.email AS raw
 		  FROM recs
@@ -143,10 +137,10 @@ BEGIN
 		 CROSS JOIN LATERAL pg_catalog.jsonb_each(recs.attributes) e(key, value)
 		  JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) e.key
 		 CROSS JOIN LATERAL (
-				SELECT e.value OPERATOR(pg_catalog.#>>) '{}'
+				SELECT e.value OPERATOR(pg_catalog.#>>) '{}'::text[]
 				 WHERE pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
 				UNION ALL
-				SELECT x OPERATOR(pg_catalog.#>>) '{}'
+				SELECT x OPERATOR(pg_catalog.#>>) '{}'::text[]
 				  FROM pg_catalog.jsonb_array_elements(
 						CASE WHEN pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) 'array'
 							 THEN e.value ELSE '[]'::jsonb END) x
@@ -169,9 +163,8 @@ BEGIN
 		ON CONFLICT (record_id, kind, value) DO NOTHING
 		RETURNING 1
 	)
-	SELECT pg_catalog.count(*) FROM inserted$q$, records)
-	INTO n USING record_ids;
-	RETURN n;
+	SELECT pg_catalog.count(*) INTO stored FROM inserted;
+	RETURN stored;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION cdp._extract_identifiers(pg_catalog.int8[]) FROM PUBLIC;
@@ -293,21 +286,31 @@ BEGIN
 	WITH refreshed AS (
 		UPDATE cdp.source_records r
 		   SET linked_at = pg_catalog.now()
-		  FROM pg_catalog.unnest(ids) u(id)
-		 WHERE r.record_id OPERATOR(pg_catalog.=) u.id
+		 WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
 		   AND (r.linked_at IS NULL OR r.updated_at OPERATOR(pg_catalog.>) r.linked_at)
 		RETURNING r.profile_id
 	)
 	SELECT pg_catalog.array_agg(DISTINCT refreshed.profile_id) INTO touched FROM refreshed;
-	UPDATE cdp.identifiers i
-	   SET profile_id = r.profile_id
-	  FROM pg_catalog.unnest(ids) u(id)
-	  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) u.id
-	 WHERE i.record_id OPERATOR(pg_catalog.=) u.id AND i.profile_id IS DISTINCT FROM r.profile_id;
+	-- identifiers and events follow their records; a few records (incremental
+	-- resolution, planned generically) are looked up one by one
+	IF pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 THEN
+		UPDATE cdp.identifiers i
+		   SET profile_id = r.profile_id
+		  FROM cdp.source_records r
+		 WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids) AND r.record_id OPERATOR(pg_catalog.=) i.record_id
+		   AND i.profile_id IS DISTINCT FROM r.profile_id;
+	ELSE
+		UPDATE cdp.identifiers i
+		   SET profile_id = (SELECT r.profile_id FROM cdp.source_records r
+							  WHERE r.record_id OPERATOR(pg_catalog.=) i.record_id)
+		 WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids)
+		   AND i.profile_id IS DISTINCT FROM (SELECT r.profile_id FROM cdp.source_records r
+											   WHERE r.record_id OPERATOR(pg_catalog.=) i.record_id);
+	END IF;
 	UPDATE cdp.events e
-	   SET profile_id = c.new
-	  FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_new)) c(id, new)
-	 WHERE e.record_id OPERATOR(pg_catalog.=) c.id;
+	   SET profile_id = (SELECT r.profile_id FROM cdp.source_records r
+						  WHERE r.record_id OPERATOR(pg_catalog.=) e.record_id)
+	 WHERE e.record_id OPERATOR(pg_catalog.=) ANY (ch_ids);
 
 	UPDATE cdp.profiles p
 	   SET status = 'merged', merged_into = a.new, record_count = 0
@@ -371,12 +374,12 @@ BEGIN
 		   SET record_count = c.n
 		  FROM (SELECT r.profile_id, pg_catalog.count(*) AS n
 				  FROM cdp.source_records r
-				  JOIN (SELECT DISTINCT x.old FROM pg_catalog.unnest(ch_old) x(old)
-						UNION
-						SELECT u.pid
-						  FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) u(pid, is_new)
-						 WHERE NOT u.is_new) t(pid)
-					ON t.pid OPERATOR(pg_catalog.=) r.profile_id
+				 WHERE r.profile_id OPERATOR(pg_catalog.=) ANY (
+						ARRAY(SELECT x.old FROM pg_catalog.unnest(ch_old) x(old) WHERE x.old IS NOT NULL
+							  UNION
+							  SELECT u.pid
+								FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) u(pid, is_new)
+							   WHERE NOT u.is_new))
 				 GROUP BY r.profile_id) c
 		 WHERE p.profile_id OPERATOR(pg_catalog.=) c.profile_id
 		   AND p.record_count OPERATOR(pg_catalog.<>) c.n;
@@ -400,55 +403,132 @@ REVOKE EXECUTE ON FUNCTION cdp._apply_components(pg_catalog.int8[], pg_catalog.i
  * the record has), the newest record last breaking ties; then the values
  * of cdp.profile_overrides, which win over every source.
  */
+/*
+ * The sort key of a member record's value under criterion number n of an
+ * attribute's rule (higher wins): the source's trust_rank, the record's
+ * recency as epoch seconds, or its completeness.  A plain SQL expression,
+ * so the planner inlines it.
+ */
+CREATE FUNCTION cdp._survivorship_key(criteria pg_catalog.text[], n pg_catalog.int4, trust pg_catalog.float8,
+									  recency pg_catalog.float8, completeness pg_catalog.float8)
+	RETURNS pg_catalog.float8
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN criteria[n] OPERATOR(pg_catalog.=) 'trust' THEN trust
+				WHEN criteria[n] OPERATOR(pg_catalog.=) 'recency' THEN recency
+				WHEN criteria[n] OPERATOR(pg_catalog.=) 'completeness' THEN completeness END
+$$;
+COMMENT ON FUNCTION cdp._survivorship_key(pg_catalog.text[], pg_catalog.int4, pg_catalog.float8, pg_catalog.float8,
+										  pg_catalog.float8) IS
+	'internal: sort key of a value under one survivorship criterion';
+
+/*
+ * Recompute the golden record of the given profiles: for each attribute,
+ * the member records' non-NULL values ordered by the attribute's criteria
+ * in cdp.survivorship_rules (trust: the source's trust_rank; recency:
+ * source_updated_at, else received_at; completeness: how many attributes
+ * the record has), the newest record breaking ties; then the values of
+ * cdp.profile_overrides, which win over every source.  E-mail and phone
+ * are taken normalised.  Static SQL, so that its plan is cached.
+ */
 CREATE FUNCTION cdp._refresh_golden(profile_ids pg_catalog.int8[]) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	sets	text;
-	aggs	text;
 	rule	record;
 BEGIN
-	SELECT pg_catalog.string_agg(pg_catalog.format('%1$I = g.%1$I', s.attribute), ', ' ORDER BY s.attribute),
-		   pg_catalog.string_agg(pg_catalog.format(
-				'(pg_catalog.array_agg(x.%1$I ORDER BY %2$s, x.record_id DESC) FILTER (WHERE x.%1$I IS NOT NULL))[1] AS %1$I',
-				s.attribute,
-				(SELECT pg_catalog.string_agg(
-						CASE WHEN c OPERATOR(pg_catalog.=) 'trust' THEN 'x.trust_rank DESC'
-							 WHEN c OPERATOR(pg_catalog.=) 'recency' THEN 'x.recency DESC'
-							 ELSE 'x.completeness DESC' END, ', ' ORDER BY o)
-				   FROM pg_catalog.unnest(s.criteria) WITH ORDINALITY u(c, o))), ', ' ORDER BY s.attribute)
-	  INTO sets, aggs
-	  FROM cdp.survivorship_rules s;
-	EXECUTE pg_catalog.format($q$
-		UPDATE cdp.profiles p SET %s, golden_updated_at = pg_catalog.now()
-		  FROM (SELECT x.profile_id, %s
-				  FROM (SELECT r.record_id, r.profile_id, r.family_name, r.given_name,
-							   r.family_name_kana, r.given_name_kana, r.name_romaji,
-							   (cdp._normalize_identifier('email', r.email)).value AS email,
-							   (cdp._normalize_identifier('phone', r.phone)).value AS phone,
-							   r.birth_date, r.postal_code, r.country_code, r.region, r.locality,
-							   r.address_line1, r.address_line2, s.trust_rank,
-							   COALESCE(r.source_updated_at, r.received_at) AS recency,
-							   pg_catalog.num_nonnulls(r.family_name, r.given_name, r.family_name_kana,
-									r.given_name_kana, r.name_romaji, r.email, r.phone, r.birth_date,
-									r.postal_code, r.country_code, r.region, r.locality,
-									r.address_line1, r.address_line2) AS completeness
-						  FROM pg_catalog.unnest($1) t(pid)
-						  JOIN cdp.source_records r ON r.profile_id OPERATOR(pg_catalog.=) t.pid
-						  JOIN cdp.sources s ON s.source_id OPERATOR(pg_catalog.=) r.source_id) x
-				 GROUP BY x.profile_id) g
-		 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id$q$, sets, aggs)
-	USING profile_ids;
+	WITH rules AS (
+		SELECT
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name') AS family_name,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name') AS given_name,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name_kana') AS family_name_kana,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name_kana') AS given_name_kana,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'name_romaji') AS name_romaji,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'email') AS email,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'phone') AS phone,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'birth_date') AS birth_date,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'postal_code') AS postal_code,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'country_code') AS country_code,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'region') AS region,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'locality') AS locality,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line1') AS address_line1,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line2') AS address_line2
+	), g AS (
+		SELECT x.profile_id,
+			   (pg_catalog.array_agg(x.family_name ORDER BY cdp._survivorship_key(rules.family_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.family_name IS NOT NULL))[1] AS family_name,
+			   (pg_catalog.array_agg(x.given_name ORDER BY cdp._survivorship_key(rules.given_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.given_name IS NOT NULL))[1] AS given_name,
+			   (pg_catalog.array_agg(x.family_name_kana ORDER BY cdp._survivorship_key(rules.family_name_kana, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name_kana, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name_kana, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.family_name_kana IS NOT NULL))[1] AS family_name_kana,
+			   (pg_catalog.array_agg(x.given_name_kana ORDER BY cdp._survivorship_key(rules.given_name_kana, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name_kana, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name_kana, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.given_name_kana IS NOT NULL))[1] AS given_name_kana,
+			   (pg_catalog.array_agg(x.name_romaji ORDER BY cdp._survivorship_key(rules.name_romaji, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.name_romaji, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.name_romaji, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.name_romaji IS NOT NULL))[1] AS name_romaji,
+			   (pg_catalog.array_agg(x.email ORDER BY cdp._survivorship_key(rules.email, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.email, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.email, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.email IS NOT NULL))[1] AS email,
+			   (pg_catalog.array_agg(x.phone ORDER BY cdp._survivorship_key(rules.phone, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.phone, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.phone, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.phone IS NOT NULL))[1] AS phone,
+			   (pg_catalog.array_agg(x.birth_date ORDER BY cdp._survivorship_key(rules.birth_date, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.birth_date, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.birth_date, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.birth_date IS NOT NULL))[1] AS birth_date,
+			   (pg_catalog.array_agg(x.postal_code ORDER BY cdp._survivorship_key(rules.postal_code, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.postal_code, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.postal_code, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.postal_code IS NOT NULL))[1] AS postal_code,
+			   (pg_catalog.array_agg(x.country_code ORDER BY cdp._survivorship_key(rules.country_code, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.country_code, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.country_code, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.country_code IS NOT NULL))[1] AS country_code,
+			   (pg_catalog.array_agg(x.region ORDER BY cdp._survivorship_key(rules.region, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.region, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.region, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.region IS NOT NULL))[1] AS region,
+			   (pg_catalog.array_agg(x.locality ORDER BY cdp._survivorship_key(rules.locality, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.locality, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.locality, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.locality IS NOT NULL))[1] AS locality,
+			   (pg_catalog.array_agg(x.address_line1 ORDER BY cdp._survivorship_key(rules.address_line1, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line1, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line1, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.address_line1 IS NOT NULL))[1] AS address_line1,
+			   (pg_catalog.array_agg(x.address_line2 ORDER BY cdp._survivorship_key(rules.address_line2, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line2, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line2, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.address_line2 IS NOT NULL))[1] AS address_line2
+		  FROM (SELECT r.record_id, r.profile_id, r.family_name, r.given_name,
+					   r.family_name_kana, r.given_name_kana, r.name_romaji,
+					   (cdp._normalize_identifier('email', r.email)).value AS email,
+					   (cdp._normalize_identifier('phone', r.phone)).value AS phone,
+					   r.birth_date, r.postal_code, r.country_code, r.region, r.locality,
+					   r.address_line1, r.address_line2,
+					   s.trust_rank::pg_catalog.float8 AS trust,
+					   pg_catalog.date_part('epoch', COALESCE(r.source_updated_at, r.received_at)) AS recency,
+					   pg_catalog.num_nonnulls(r.family_name, r.given_name, r.family_name_kana,
+							r.given_name_kana, r.name_romaji, r.email, r.phone, r.birth_date,
+							r.postal_code, r.country_code, r.region, r.locality,
+							r.address_line1, r.address_line2)::pg_catalog.float8 AS completeness
+				  FROM cdp.source_records r
+				  JOIN cdp.sources s ON s.source_id OPERATOR(pg_catalog.=) r.source_id
+				 WHERE r.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)) x
+		 CROSS JOIN rules
+		 GROUP BY x.profile_id
+	)
+	UPDATE cdp.profiles p
+	   SET family_name = g.family_name,
+			   given_name = g.given_name,
+			   family_name_kana = g.family_name_kana,
+			   given_name_kana = g.given_name_kana,
+			   name_romaji = g.name_romaji,
+			   email = g.email,
+			   phone = g.phone,
+			   birth_date = g.birth_date,
+			   postal_code = g.postal_code,
+			   country_code = g.country_code,
+			   region = g.region,
+			   locality = g.locality,
+			   address_line1 = g.address_line1,
+			   address_line2 = g.address_line2,
+		   golden_updated_at = pg_catalog.now()
+	  FROM g
+	 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id;
 
 	FOR rule IN
 		SELECT DISTINCT o.attribute,
 			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
 		  FROM cdp.profile_overrides o
-		  JOIN pg_catalog.unnest(profile_ids) t(pid) ON t.pid OPERATOR(pg_catalog.=) o.profile_id
 		  JOIN pg_catalog.pg_attribute a
 			ON a.attrelid OPERATOR(pg_catalog.=) 'cdp.profiles'::pg_catalog.regclass
 		   AND a.attname OPERATOR(pg_catalog.=) o.attribute::name
+		 WHERE o.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)
 	LOOP
 		EXECUTE pg_catalog.format($q$
 			UPDATE cdp.profiles p SET %1$I = o.value::%2$s
@@ -546,6 +626,8 @@ COMMENT ON FUNCTION cdp.resolve(pg_catalog.int8) IS
 CREATE FUNCTION cdp.resolve_record(record_id pg_catalog.int8) RETURNS pg_catalog.int8
 	LANGUAGE plpgsql STRICT SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	-- one record's statements are planned once per session, not per call
+	SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	rid			int8 := $1;

@@ -139,16 +139,47 @@ progress(Clustering *c, const char *what, int64 done)
 		ereport(NOTICE, (errmsg("resolve: %s " INT64_FORMAT, what, done)));
 }
 
+/*
+ * Plans of the queries below, prepared once per backend: incremental
+ * resolution runs them for every record.  Keyed by the query literal's
+ * address; saved plans are revalidated by the plan cache after DDL.
+ */
+#define MAX_CACHED_PLANS 8
+static const char *cached_queries[MAX_CACHED_PLANS];
+static SPIPlanPtr cached_plans[MAX_CACHED_PLANS];
+
+static SPIPlanPtr
+cached_plan(const char *query, int nargs)
+{
+	Oid			argtypes[1] = {INT8ARRAYOID};
+	int			i;
+	SPIPlanPtr	plan;
+
+	for (i = 0; i < MAX_CACHED_PLANS && cached_queries[i] != NULL; i++)
+		if (cached_queries[i] == query)
+			return cached_plans[i];
+	plan = SPI_prepare(query, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "cdp._cluster: could not prepare a query: %s", SPI_result_code_string(SPI_result));
+	if (i == MAX_CACHED_PLANS)
+		return plan;			/* not kept; freed with the SPI context */
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "cdp._cluster: could not keep a plan");
+	cached_queries[i] = query;
+	cached_plans[i] = plan;
+	return plan;
+}
+
 static Portal
 open_cursor(const char *query, ArrayType *record_ids)
 {
-	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		args[1];
+	char		nulls[1];
 	Portal		portal;
 
 	args[0] = PointerGetDatum(record_ids);
-	portal = SPI_cursor_open_with_args(NULL, query, record_ids ? 1 : 0, argtypes, args, NULL,
-									   true, CURSOR_OPT_NO_SCROLL);
+	nulls[0] = record_ids ? ' ' : 'n';
+	portal = SPI_cursor_open(NULL, cached_plan(query, 1), args, nulls, true);
 	if (portal == NULL)
 		elog(ERROR, "cdp._cluster: could not open cursor: %s", SPI_result_code_string(SPI_result));
 	return portal;
@@ -159,9 +190,10 @@ load_kinds(Clustering *c, MemoryContext cxt)
 {
 	uint64		i;
 
-	if (SPI_execute("SELECT kind, one_per_person, max_per_profile, max_records_per_value, links"
-					" FROM cdp.identifier_kinds ORDER BY priority, kind COLLATE \"C\"",
-					true, 0) != SPI_OK_SELECT)
+	static const char query[] = "SELECT kind, one_per_person, max_per_profile, max_records_per_value, links"
+		" FROM cdp.identifier_kinds ORDER BY priority, kind COLLATE \"C\"";
+
+	if (SPI_execute_plan(cached_plan(query, 0), NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cdp._cluster: reading cdp.identifier_kinds failed");
 	c->nkinds = (int) SPI_processed;
 	c->kinds = MemoryContextAllocZero(cxt, sizeof(IdentifierKind) * Max(c->nkinds, 1));
@@ -727,21 +759,13 @@ link_identifier_groups(Clustering *c)
 static void
 link_probabilistic(Clustering *c, ArrayType *record_ids)
 {
-	Oid			argtypes[1] = {INT8ARRAYOID};
-	Datum		args[1];
-	char		nulls[1];
 	Portal		portal;
 
-	args[0] = PointerGetDatum(record_ids);
-	nulls[0] = record_ids ? ' ' : 'n';
-	portal = SPI_cursor_open_with_args(NULL,
-									   "SELECT record_a, record_b, rule_id, match_weight"
-									   " FROM cdp._probabilistic_edges($1)"
-									   " WHERE record_a IS NOT NULL AND record_b IS NOT NULL"
-									   " ORDER BY match_weight DESC NULLS LAST, record_a, record_b",
-									   1, argtypes, args, nulls, true, CURSOR_OPT_NO_SCROLL);
-	if (portal == NULL)
-		elog(ERROR, "cdp._cluster: could not read cdp._probabilistic_edges");
+	portal = open_cursor("SELECT record_a, record_b, rule_id, match_weight"
+						 " FROM cdp._probabilistic_edges($1)"
+						 " WHERE record_a IS NOT NULL AND record_b IS NOT NULL"
+						 " ORDER BY match_weight DESC NULLS LAST, record_a, record_b",
+						 record_ids);
 	for (;;)
 	{
 		uint64		i;
