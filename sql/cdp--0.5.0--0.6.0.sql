@@ -75,6 +75,8 @@ CREATE TABLE cdp.profile_overrides (
 	PRIMARY KEY (profile_id, attribute)
 );
 COMMENT ON TABLE cdp.profile_overrides IS 'golden-record values a user set by hand; they win over every source';
+-- personal data: consent's row-level security applies
+SELECT cdp._protect_personal_table('cdp.profile_overrides');
 
 SELECT pg_catalog.pg_extension_config_dump('cdp.identifier_rejects', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.link_exclusions', '');
