@@ -145,6 +145,8 @@ typedef struct FsModel
 	FsComparison comparisons[FS_MAX_COMPARISONS];
 	int			nblocking;
 	FsBlocking	blocking[FS_MAX_BLOCKING];
+	int			ntraining;		/* blocking rules of the EM sessions */
+	FsBlocking	training[FS_MAX_BLOCKING];
 	int			max_block_size;
 	bool		trained;
 	double		prior;			/* probability that a random pair matches */
@@ -210,5 +212,7 @@ extern double fs_check_threshold(const char *rule_name, bool isnull, double t);
 typedef bool (*FsPairCallback) (int a, int b, void *arg);
 extern void fs_blocked_pairs(const FsModel *model, const FsRecords *recs,
 							 FsPairCallback callback, void *arg);
+extern void fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
+						  const FsRecords *recs, FsPairCallback callback, void *arg);
 
 #endif							/* CDP_IDENTITY_FS_H */

@@ -59,15 +59,23 @@ void
 fs_blocked_pairs(const FsModel *model, const FsRecords *recs,
 				 FsPairCallback callback, void *arg)
 {
+	fs_rule_pairs(model, model->blocking, model->nblocking, recs, callback, arg);
+}
+
+/* the pairs that rules (an array of nrules) block, each once */
+void
+fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
+			  const FsRecords *recs, FsPairCallback callback, void *arg)
+{
 	BlockEntry *entries;
 
 	if (recs->nrecords < 2)
 		return;
 	entries = MemoryContextAllocHuge(CurrentMemoryContext,
 									 sizeof(BlockEntry) * recs->nrecords);
-	for (int r = 0; r < model->nblocking; r++)
+	for (int r = 0; r < nrules; r++)
 	{
-		const FsBlocking *blk = &model->blocking[r];
+		const FsBlocking *blk = &rules[r];
 		int			n = 0;
 
 		for (int i = 0; i < recs->nrecords; i++)
@@ -130,7 +138,7 @@ fs_blocked_pairs(const FsModel *model, const FsRecords *recs,
 					if (!rule_holds(blk, recs, a, b))
 						continue;
 					for (int e = 0; e < r && !earlier; e++)
-						earlier = rule_holds(&model->blocking[e], recs, a, b);
+						earlier = rule_holds(&rules[e], recs, a, b);
 					if (!earlier && !callback(a, b, arg))
 					{
 						pfree(entries);

@@ -168,6 +168,175 @@ append_tf(StringInfo buf, const FsRecords *recs, int slot, double u)
 	pfree(common);
 }
 
+typedef double LevelTable[FS_MAX_COMPARISONS][FS_MAX_LEVELS];
+
+/* the distinct comparison patterns of the pairs that rules block */
+static Pattern *
+collect_patterns(const FsModel *model, const FsRecords *recs,
+				 const FsBlocking *rules, int nrules, int *npatterns, double *npairs)
+{
+	PatternState st;
+	HASHCTL		ctl;
+	HASH_SEQ_STATUS seq;
+	Pattern    *p;
+	Pattern    *patterns;
+	int			n = 0;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = FS_MAX_COMPARISONS;
+	ctl.entrysize = sizeof(Pattern);
+	ctl.hcxt = CurrentMemoryContext;
+	st.model = model;
+	st.recs = recs;
+	st.patterns = hash_create("cdp probabilistic patterns", 1024, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	st.npairs = 0;
+	fs_rule_pairs(model, rules, nrules, recs, count_pattern, &st);
+	patterns = palloc(sizeof(Pattern) * Max(1, hash_get_num_entries(st.patterns)));
+	hash_seq_init(&seq, st.patterns);
+	while ((p = hash_seq_search(&seq)) != NULL)
+		patterns[n++] = *p;
+	hash_destroy(st.patterns);
+	*npatterns = n;
+	*npairs = st.npairs;
+	return patterns;
+}
+
+/*
+ * EM over patterns for the comparisons in use[]: m (and, unless u_fixed, u)
+ * of their levels and *lambda, the share of matches.  fit_m false keeps m
+ * and fits only lambda.  Returns the number of iterations; *converged says
+ * whether the last one changed nothing by more than 1e-6.
+ */
+static int
+run_em(const FsModel *model, const Pattern *patterns, int npatterns, const bool *use,
+	   LevelTable m, LevelTable u, bool fit_m, bool u_fixed, double *lambda,
+	   int max_iterations, bool *converged)
+{
+	int			nc = model->ncomparisons;
+	int			it;
+
+	*converged = false;
+	for (it = 1; it <= max_iterations && !*converged; it++)
+	{
+		LevelTable	msum;
+		LevelTable	usum;
+		double		g_total = 0;
+		double		total = 0;
+		double		change = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(msum, 0, sizeof(msum));
+		memset(usum, 0, sizeof(usum));
+		for (int i = 0; i < npatterns; i++)
+		{
+			double		lm = log(*lambda);
+			double		lu = log(1.0 - *lambda);
+			double		g;
+
+			for (int c = 0; c < nc; c++)
+			{
+				int			l = patterns[i].levels[c];
+
+				if (use[c] && l >= 0)
+				{
+					lm += log(m[c][l]);
+					lu += log(u[c][l]);
+				}
+			}
+			g = 1.0 / (1.0 + exp(lu - lm));
+			g_total += g * patterns[i].count;
+			total += patterns[i].count;
+			for (int c = 0; c < nc; c++)
+			{
+				int			l = patterns[i].levels[c];
+
+				if (use[c] && l >= 0)
+				{
+					msum[c][l] += g * patterns[i].count;
+					usum[c][l] += (1.0 - g) * patterns[i].count;
+				}
+			}
+		}
+		for (int c = 0; c < nc; c++)
+		{
+			int			nl = model->comparisons[c].nlevels;
+			double		ms = 0,
+						us = 0;
+
+			if (!use[c])
+				continue;
+			for (int l = 0; l < nl; l++)
+			{
+				ms += msum[c][l] + FS_PSEUDO;
+				us += usum[c][l] + FS_PSEUDO;
+			}
+			for (int l = 0; l < nl; l++)
+			{
+				double		nm = (msum[c][l] + FS_PSEUDO) / ms;
+				double		nu = (usum[c][l] + FS_PSEUDO) / us;
+
+				if (fit_m)
+				{
+					change = Max(change, fabs(nm - m[c][l]));
+					m[c][l] = nm;
+				}
+				if (!u_fixed)
+				{
+					change = Max(change, fabs(nu - u[c][l]));
+					u[c][l] = nu;
+				}
+			}
+		}
+		if (total > 0)
+		{
+			change = Max(change, fabs(g_total / total - *lambda));
+			*lambda = Min(Max(g_total / total, 1e-9), 1.0 - 1e-9);
+		}
+		*converged = change < 1e-6;
+	}
+	return it - 1;
+}
+
+/* does comparison c read a column that blocking rule blk has a key on? */
+static bool
+reads_blocked_column(const FsModel *model, int c, const FsBlocking *blk)
+{
+	const FsComparison *cmp = &model->comparisons[c];
+
+	for (int l = 0; l < cmp->nlevels; l++)
+	{
+		const FsField *f;
+
+		if (cmp->levels[l].slot < 0)
+			continue;
+		f = &model->fields[model->slots[cmp->levels[l].slot].field];
+		for (int k = 0; k < blk->nkeys; k++)
+		{
+			const FsField *kf = &model->fields[model->slots[blk->slots[k]].field];
+			int			kcol = kf->columns[0][0];
+
+			for (int a = 0; a < f->nalts; a++)
+				for (int j = 0; j < f->njoined[a]; j++)
+					if (f->columns[a][j] == kcol)
+						return true;
+		}
+	}
+	return false;
+}
+
+static void
+initial_m(const FsModel *model, LevelTable m)
+{
+	for (int c = 0; c < model->ncomparisons; c++)
+	{
+		int			nl = model->comparisons[c].nlevels;
+
+		for (int l = 0; l < nl; l++)
+			m[c][l] = (l == 0) ? 0.9 : 0.1 / (nl - 1);
+	}
+}
+
 /*
  * cdp._fs_train(rule_name text, definition jsonb, sample_size int4,
  *				 seed int8, max_iterations int4) RETURNS jsonb
@@ -177,30 +346,31 @@ Datum
 cdp_fs_train(PG_FUNCTION_ARGS)
 {
 	char	   *rule_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *definition = PG_GETARG_JSONB_P(1);
 	int32		sample_size = PG_GETARG_INT32(2);
 	int64		seed = PG_GETARG_INT64(3);
 	int32		max_iterations = PG_GETARG_INT32(4);
 	FsModel    *model = palloc(sizeof(FsModel));
 	FsRecords  *recs;
 	int			nc;
-	double		ucount[FS_MAX_COMPARISONS][FS_MAX_LEVELS];
-	double		u[FS_MAX_COMPARISONS][FS_MAX_LEVELS];
-	double		ub[FS_MAX_COMPARISONS][FS_MAX_LEVELS];
-	double		m[FS_MAX_COMPARISONS][FS_MAX_LEVELS];
+	LevelTable	ucount;
+	LevelTable	u;
+	LevelTable	ub;
+	LevelTable	m;
+	LevelTable	msum;
+	int			nsessions[FS_MAX_COMPARISONS];
+	bool		use[FS_MAX_COMPARISONS];
 	double		lambda = 0.1;
 	pg_prng_state rng;
-	PatternState st;
-	HASHCTL		ctl;
-	HASH_SEQ_STATUS seq;
-	Pattern    *p;
 	Pattern    *patterns;
-	int			npatterns = 0;
-	int			iterations = 0;
-	bool		converged = false;
-	double		total = 0;
+	int			npatterns;
+	double		npairs;
+	int			iterations;
+	bool		converged;
 	double		npairs_all;
 	double		prior;
 	StringInfoData out;
+	StringInfoData sessions;
 
 	if (sample_size < 1000 || sample_size > 100000000)
 		ereport(ERROR,
@@ -210,7 +380,7 @@ cdp_fs_train(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_iterations must be between 1 and 10000, not %d", max_iterations)));
-	fs_parse_model(model, rule_name, PG_GETARG_JSONB_P(1), false);
+	fs_parse_model(model, rule_name, definition, false);
 	nc = model->ncomparisons;
 	recs = fs_load_records(model, NULL, false, true);
 	if (recs->nrecords < 2)
@@ -246,105 +416,86 @@ cdp_fs_train(PG_FUNCTION_ARGS)
 		for (int l = 0; l < nl; l++)
 			sum += ucount[c][l];
 		for (int l = 0; l < nl; l++)
-		{
 			u[c][l] = (ucount[c][l] + 1.0) / (sum + nl);
-			ub[c][l] = u[c][l];
-			m[c][l] = (l == 0) ? 0.9 : 0.1 / (nl - 1);
-		}
 	}
 
-	/* the comparison patterns of the blocked pairs */
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = FS_MAX_COMPARISONS;
-	ctl.entrysize = sizeof(Pattern);
-	ctl.hcxt = CurrentMemoryContext;
-	st.model = model;
-	st.recs = recs;
-	st.patterns = hash_create("cdp probabilistic patterns", 1024, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	st.npairs = 0;
-	fs_blocked_pairs(model, recs, count_pattern, &st);
-	if (st.npairs == 0)
+	/*
+	 * m: one EM session per training blocking rule, u fixed, on the pairs
+	 * that rule blocks; a session leaves out the comparisons that read a
+	 * column the rule blocks on (they agree by construction there), and each
+	 * comparison's m is the mean over the sessions that estimated it.
+	 */
+	memset(msum, 0, sizeof(msum));
+	memset(nsessions, 0, sizeof(nsessions));
+	initStringInfo(&sessions);
+	for (int s = 0; s < model->ntraining; s++)
+	{
+		const FsBlocking *blk = &model->training[s];
+		LevelTable	ms;
+		double		lambda_s = 0.3;
+		bool		any = false;
+
+		patterns = collect_patterns(model, recs, blk, 1, &npatterns, &npairs);
+		for (int c = 0; c < nc; c++)
+			any |= (use[c] = !reads_blocked_column(model, c, blk));
+		initial_m(model, ms);
+		iterations = 0;
+		converged = false;
+		if (npairs > 0 && any)
+			iterations = run_em(model, patterns, npatterns, use, ms, u, true, true,
+								&lambda_s, max_iterations, &converged);
+		appendStringInfo(&sessions, "%s{\"blocking\": ", s ? ", " : "");
+		escape_json(&sessions, blk->text);
+		appendStringInfo(&sessions, ", \"pairs\": %.0f, \"iterations\": %d, \"converged\": %s, \"estimated\": [",
+						 npairs, iterations, converged ? "true" : "false");
+		for (int c = 0, first = 1; c < nc && npairs > 0; c++)
+		{
+			if (!use[c])
+				continue;
+			for (int l = 0; l < model->comparisons[c].nlevels; l++)
+				msum[c][l] += ms[c][l];
+			nsessions[c]++;
+			if (!first)
+				appendStringInfoString(&sessions, ", ");
+			escape_json(&sessions, model->comparisons[c].name);
+			first = 0;
+		}
+		appendStringInfoString(&sessions, "]}");
+		pfree(patterns);
+	}
+	initial_m(model, m);
+	for (int c = 0; c < nc; c++)
+	{
+		if (nsessions[c] == 0)
+			ereport(WARNING,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("probabilistic rule \"%s\": no training session estimated comparison \"%s\"; its m keeps a default guess",
+							rule_name, model->comparisons[c].name),
+					 errhint("Add to \"training_blocking\" a rule that does not block on the comparison's fields.")));
+		else
+			for (int l = 0; l < model->comparisons[c].nlevels; l++)
+				m[c][l] = msum[c][l] / nsessions[c];
+	}
+
+	/*
+	 * The match share of the blocked pairs gives the prior: EM with m fixed,
+	 * the non-matches' u free (blocked non-matches, such as members of one
+	 * household, agree far more often than random pairs).
+	 */
+	patterns = collect_patterns(model, recs, model->blocking, model->nblocking,
+								&npatterns, &npairs);
+	if (npairs == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("probabilistic rule \"%s\" cannot be trained: its blocking rules give no pairs of records",
 						rule_name)));
-	patterns = palloc(sizeof(Pattern) * hash_get_num_entries(st.patterns));
-	hash_seq_init(&seq, st.patterns);
-	while ((p = hash_seq_search(&seq)) != NULL)
-	{
-		patterns[npatterns++] = *p;
-		total += p->count;
-	}
-
-	/* EM: m and the blocked pairs' own u and match share */
-	for (iterations = 1; iterations <= max_iterations && !converged; iterations++)
-	{
-		double		msum[FS_MAX_COMPARISONS][FS_MAX_LEVELS];
-		double		usum[FS_MAX_COMPARISONS][FS_MAX_LEVELS];
-		double		g_total = 0;
-		double		change = 0;
-
-		CHECK_FOR_INTERRUPTS();
-		memset(msum, 0, sizeof(msum));
-		memset(usum, 0, sizeof(usum));
-		for (int i = 0; i < npatterns; i++)
-		{
-			double		lm = log(lambda);
-			double		lu = log(1.0 - lambda);
-			double		g;
-
-			for (int c = 0; c < nc; c++)
-			{
-				int			l = patterns[i].levels[c];
-
-				if (l >= 0)
-				{
-					lm += log(m[c][l]);
-					lu += log(ub[c][l]);
-				}
-			}
-			g = 1.0 / (1.0 + exp(lu - lm));
-			g_total += g * patterns[i].count;
-			for (int c = 0; c < nc; c++)
-			{
-				int			l = patterns[i].levels[c];
-
-				if (l >= 0)
-				{
-					msum[c][l] += g * patterns[i].count;
-					usum[c][l] += (1.0 - g) * patterns[i].count;
-				}
-			}
-		}
-		for (int c = 0; c < nc; c++)
-		{
-			int			nl = model->comparisons[c].nlevels;
-			double		ms = 0,
-						us = 0;
-
-			for (int l = 0; l < nl; l++)
-			{
-				ms += msum[c][l] + FS_PSEUDO;
-				us += usum[c][l] + FS_PSEUDO;
-			}
-			for (int l = 0; l < nl; l++)
-			{
-				double		nm = (msum[c][l] + FS_PSEUDO) / ms;
-
-				change = Max(change, fabs(nm - m[c][l]));
-				m[c][l] = nm;
-				ub[c][l] = (usum[c][l] + FS_PSEUDO) / us;
-			}
-		}
-		change = Max(change, fabs(g_total / total - lambda));
-		lambda = Min(Max(g_total / total, 1e-9), 1.0 - 1e-9);
-		converged = change < 1e-6;
-	}
-	iterations--;
-
+	for (int c = 0; c < nc; c++)
+		use[c] = true;
+	memcpy(ub, u, sizeof(LevelTable));
+	iterations = run_em(model, patterns, npatterns, use, m, ub, false, false,
+						&lambda, max_iterations, &converged);
 	npairs_all = (double) recs->nrecords * (recs->nrecords - 1) / 2.0;
-	prior = Min(Max(lambda * total / npairs_all, 1e-15), 0.5);
+	prior = Min(Max(lambda * npairs / npairs_all, 1e-15), 0.5);
 
 	initStringInfo(&out);
 	appendStringInfoString(&out, "{\"prior\": ");
@@ -374,10 +525,8 @@ cdp_fs_train(PG_FUNCTION_ARGS)
 			appendStringInfoString(&out, "null");
 	}
 	appendStringInfo(&out, "], \"training\": {\"records\": %d, \"sample_size\": %d, \"seed\": " INT64_FORMAT
-					 ", \"blocked_pairs\": " INT64_FORMAT ", \"patterns\": %d, \"iterations\": %d, \"converged\": %s"
-					 ", \"blocked_match_share\": ",
-					 recs->nrecords, sample_size, seed, st.npairs, npatterns, iterations,
-					 converged ? "true" : "false");
+					 ", \"sessions\": [%s], \"blocked_pairs\": %.0f, \"blocked_match_share\": ",
+					 recs->nrecords, sample_size, seed, sessions.data, npairs);
 	append_double(&out, lambda);
 	appendStringInfoString(&out, "}}");
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));

@@ -547,21 +547,22 @@ parse_key(FsModel *model, JsonbValue *kv, const char *path)
 	return slot_index(model, parse_field(model, &fv, path), rep, false, path);
 }
 
-static void
-parse_blocking(FsModel *model, JsonbValue *bv)
+static int
+parse_blocking(FsModel *model, JsonbValue *bv, const char *key, FsBlocking *rules)
 {
 	int			n;
+	char	   *kpath = psprintf("\"%s\"", key);
 
 	if (!is_array(bv) || JsonContainerSize(bv->val.binary.data) == 0)
-		bad_definition(model, "\"blocking\"", "must be a non-empty array of arrays of keys");
+		bad_definition(model, kpath, "must be a non-empty array of arrays of keys");
 	n = JsonContainerSize(bv->val.binary.data);
 	if (n > FS_MAX_BLOCKING)
-		bad_definition(model, "\"blocking\"", psprintf("has more than %d rules", FS_MAX_BLOCKING));
+		bad_definition(model, kpath, psprintf("has more than %d rules", FS_MAX_BLOCKING));
 	for (int i = 0; i < n; i++)
 	{
 		JsonbValue *rule = getIthJsonbValueFromContainer(bv->val.binary.data, i);
-		FsBlocking *b = &model->blocking[i];
-		char	   *path = psprintf("\"blocking\"[%d]", i);
+		FsBlocking *b = &rules[i];
+		char	   *path = psprintf("%s[%d]", kpath, i);
 		StringInfoData text;
 		int			nkeys;
 
@@ -580,7 +581,7 @@ parse_blocking(FsModel *model, JsonbValue *bv)
 		b->nkeys = nkeys;
 		b->text = text.data;
 	}
-	model->nblocking = n;
+	return n;
 }
 
 /*
@@ -608,7 +609,16 @@ fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 	for (int i = 0; i < n; i++)
 		parse_comparison(model, getIthJsonbValueFromContainer(v->val.binary.data, i), i);
 	model->ncomparisons = n;
-	parse_blocking(model, get_key(root, "blocking"));
+	model->nblocking = parse_blocking(model, get_key(root, "blocking"), "blocking",
+									  model->blocking);
+	v = get_key(root, "training_blocking");
+	if (v != NULL)
+		model->ntraining = parse_blocking(model, v, "training_blocking", model->training);
+	else
+	{
+		model->ntraining = model->nblocking;
+		memcpy(model->training, model->blocking, sizeof(model->blocking));
+	}
 
 	model->max_block_size = 2000;
 	v = get_key(root, "max_block_size");
