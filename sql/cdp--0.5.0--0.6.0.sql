@@ -371,20 +371,7 @@ BEGIN
 			UNION ALL SELECT pg_catalog.unnest(touched)) t(x)
 	 WHERE x IS NOT NULL;
 	IF touched IS NOT NULL THEN
-		-- (new profiles were inserted with their count)
-		UPDATE cdp.profiles p
-		   SET record_count = c.n
-		  FROM (SELECT r.profile_id, pg_catalog.count(*) AS n
-				  FROM cdp.source_records r
-				 WHERE r.profile_id OPERATOR(pg_catalog.=) ANY (
-						ARRAY(SELECT x.old FROM pg_catalog.unnest(ch_old) x(old) WHERE x.old IS NOT NULL
-							  UNION
-							  SELECT u.pid
-								FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) u(pid, is_new)
-							   WHERE NOT u.is_new))
-				 GROUP BY r.profile_id) c
-		 WHERE p.profile_id OPERATOR(pg_catalog.=) c.profile_id
-		   AND p.record_count OPERATOR(pg_catalog.<>) c.n;
+		-- (record counts are set with the golden record)
 		PERFORM cdp._refresh_golden(touched);
 		PERFORM cdp._profiles_changed(touched);
 	END IF;
@@ -457,7 +444,7 @@ BEGIN
 			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line1') AS address_line1,
 			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line2') AS address_line2
 	), g AS (
-		SELECT x.profile_id,
+		SELECT x.profile_id, pg_catalog.count(*) AS record_count,
 			   (pg_catalog.array_agg(x.family_name ORDER BY cdp._survivorship_key(rules.family_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
 					x.record_id DESC) FILTER (WHERE x.family_name IS NOT NULL))[1] AS family_name,
 			   (pg_catalog.array_agg(x.given_name ORDER BY cdp._survivorship_key(rules.given_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
@@ -519,9 +506,18 @@ BEGIN
 			   locality = g.locality,
 			   address_line1 = g.address_line1,
 			   address_line2 = g.address_line2,
+		   record_count = g.record_count,
 		   golden_updated_at = pg_catalog.now()
 	  FROM g
-	 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id;
+	 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id
+	   -- rows whose golden record did not change are not rewritten
+	   AND (p.family_name, p.given_name, p.family_name_kana, p.given_name_kana, p.name_romaji,
+			p.email, p.phone, p.birth_date, p.postal_code, p.country_code, p.region, p.locality,
+			p.address_line1, p.address_line2, p.record_count)
+		   IS DISTINCT FROM
+		   (g.family_name, g.given_name, g.family_name_kana, g.given_name_kana, g.name_romaji,
+			g.email, g.phone, g.birth_date, g.postal_code, g.country_code, g.region, g.locality,
+			g.address_line1, g.address_line2, g.record_count);
 
 	FOR rule IN
 		SELECT DISTINCT o.attribute,
@@ -765,10 +761,6 @@ BEGIN
 	 CROSS JOIN cdp.source_records r
 	 WHERE r.profile_id OPERATOR(pg_catalog.=) from_profile
 	ON CONFLICT DO NOTHING;
-	UPDATE cdp.profiles p
-	   SET record_count = (SELECT pg_catalog.count(*) FROM cdp.source_records r
-						   WHERE r.profile_id OPERATOR(pg_catalog.=) p.profile_id)
-	 WHERE p.profile_id OPERATOR(pg_catalog.=) ANY (ARRAY[from_profile, to_profile]);
 	PERFORM cdp._refresh_golden(ARRAY[from_profile, to_profile]);
 	PERFORM cdp._profiles_changed(ARRAY[from_profile, to_profile]);
 	RETURN log_id;
