@@ -613,7 +613,8 @@ BEGIN
 	END IF;
 	elapsed := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
 	IF COALESCE(progress_every, 0) OPERATOR(pg_catalog.>) 0 AND records OPERATOR(pg_catalog.>=) progress_every THEN
-		RAISE NOTICE 'resolve: done in %', elapsed;
+		RAISE NOTICE 'resolve: done: % records, % profiles created, % merged, % records changed profile',
+			records, profiles_created, profiles_merged, records_changed;
 	END IF;
 END
 $$;

@@ -194,6 +194,20 @@ SELECT cdp.resolve_record(NULL) IS NULL AS r, cdp.extract_identifiers(NULL) IS N
        cdp.unmerge(NULL) IS NULL AS u;
 SELECT records, profiles_created FROM cdp.resolve(NULL);
 
+-- progress: a NOTICE every progress_every records (and identifiers, and
+-- linked values) while loading and linking, and a summary
+SELECT records FROM cdp.resolve(10);
+
+-- a kind that does not link can still forbid links: two records sharing an
+-- e-mail but carrying different national ids stay apart
+INSERT INTO cdp.identifier_kinds (kind, priority, one_per_person, links) VALUES ('national_id', 5, true, false);
+INSERT INTO cdp.source_records (source_id, source_record_key, email, attributes)
+VALUES (1, 'nid-1', 'shared@example.net', '{"national_id": "N1"}'),
+       (2, 'nid-2', 'shared@example.net', '{"national_id": "N2"}'),
+       (3, 'nid-3', 'shared@example.net', '{}');
+SELECT records, profiles_created FROM cdp.resolve(0);
+SELECT * FROM members WHERE records LIKE 'nid%';
+
 -- every record has a profile, every identifier follows its record
 SELECT count(*) FILTER (WHERE profile_id IS NULL) AS unresolved FROM cdp.source_records;
 SELECT count(*) AS mismatched FROM cdp.identifiers i JOIN cdp.source_records r USING (record_id)
