@@ -252,11 +252,13 @@ BEGIN
 			  FROM comps c LEFT JOIN survivor s ON s.comp OPERATOR(pg_catalog.=) c.comp
 			 ORDER BY c.comp OFFSET 0) x;
 
-	INSERT INTO cdp.profiles (profile_id, record_count)
-	OVERRIDING SYSTEM VALUE
-	SELECT u.pid, u.n
-	  FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new), pg_catalog.unnest(comp_sizes)) u(pid, is_new, n)
-	 WHERE u.is_new;
+	IF true OPERATOR(pg_catalog.=) ANY (comp_new) THEN
+		INSERT INTO cdp.profiles (profile_id, record_count)
+		OVERRIDING SYSTEM VALUE
+		SELECT u.pid, u.n
+		  FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new), pg_catalog.unnest(comp_sizes)) u(pid, is_new, n)
+		 WHERE u.is_new;
+	END IF;
 	profiles_created := COALESCE((SELECT pg_catalog.count(*) FROM pg_catalog.unnest(comp_new) x WHERE x), 0);
 
 	-- records whose profile changes
@@ -314,56 +316,60 @@ BEGIN
 						  WHERE r.record_id OPERATOR(pg_catalog.=) e.record_id)
 	 WHERE e.record_id OPERATOR(pg_catalog.=) ANY (ch_ids);
 
-	UPDATE cdp.profiles p
-	   SET status = 'merged', merged_into = a.new, record_count = 0
-	  FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
-	 WHERE p.profile_id OPERATOR(pg_catalog.=) a.old;
+	IF absorbed IS NOT NULL THEN
+		UPDATE cdp.profiles p
+		   SET status = 'merged', merged_into = a.new, record_count = 0
+		  FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
+		 WHERE p.profile_id OPERATOR(pg_catalog.=) a.old;
+	END IF;
 
 	-- merge log: one 'merge' per absorbed profile, one 'link' per profile
 	-- that gained records otherwise (a new single-record profile links
 	-- nothing); the evidence is the links of the component's records
-	WITH ch AS (
-		SELECT * FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) c(id, old, new)
-	), ab AS (
-		SELECT * FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
-	), cp AS (
-		SELECT * FROM ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) c(comp, pid, is_new)
-		 WHERE EXISTS (SELECT 1 FROM ch WHERE ch.new OPERATOR(pg_catalog.=) c.pid)
-	), ev AS (
-		SELECT cp.pid,
-			   (pg_catalog.array_agg(e.rule ORDER BY e.weight DESC) FILTER (WHERE e.rule IS NOT NULL))[1] AS rule,
-			   pg_catalog.max(e.weight) AS weight,
-			   pg_catalog.jsonb_build_object('kinds',
-					COALESCE(pg_catalog.jsonb_agg(DISTINCT e.kind) FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb))
-				AS details
-		  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components), pg_catalog.unnest(via_kinds), pg_catalog.unnest(via_rules), pg_catalog.unnest(via_weights)) e(id, comp, kind, rule, weight)
-		  JOIN cp ON cp.comp OPERATOR(pg_catalog.=) e.comp
-		 GROUP BY cp.pid
-	), merges AS (
-		INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details,
-								   performed_by)
-		SELECT 'merge', ab.new, ab.old, pg_catalog.array_agg(ch.id ORDER BY ch.id),
-			   pg_catalog.min(ev.rule), pg_catalog.min(ev.weight), pg_catalog.min(ev.details::text)::jsonb,
+	IF ch_ids IS NOT NULL THEN
+		WITH ch AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) c(id, old, new)
+		), ab AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
+		), cp AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) c(comp, pid, is_new)
+			 WHERE EXISTS (SELECT 1 FROM ch WHERE ch.new OPERATOR(pg_catalog.=) c.pid)
+		), ev AS (
+			SELECT cp.pid,
+				   (pg_catalog.array_agg(e.rule ORDER BY e.weight DESC) FILTER (WHERE e.rule IS NOT NULL))[1] AS rule,
+				   pg_catalog.max(e.weight) AS weight,
+				   pg_catalog.jsonb_build_object('kinds',
+						COALESCE(pg_catalog.jsonb_agg(DISTINCT e.kind) FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb))
+					AS details
+			  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components), pg_catalog.unnest(via_kinds), pg_catalog.unnest(via_rules), pg_catalog.unnest(via_weights)) e(id, comp, kind, rule, weight)
+			  JOIN cp ON cp.comp OPERATOR(pg_catalog.=) e.comp
+			 GROUP BY cp.pid
+		), merges AS (
+			INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details,
+									   performed_by)
+			SELECT 'merge', ab.new, ab.old, pg_catalog.array_agg(ch.id ORDER BY ch.id),
+				   pg_catalog.min(ev.rule), pg_catalog.min(ev.weight), pg_catalog.min(ev.details::text)::jsonb,
+				   pg_catalog."session_user"()
+			  FROM ab
+			  JOIN ch ON ch.old OPERATOR(pg_catalog.=) ab.old
+			  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) ab.new
+			 GROUP BY ab.new, ab.old
+		)
+		INSERT INTO cdp.merge_log (action, profile_id, record_ids, rule_id, match_weight, details, performed_by)
+		SELECT 'link', g.new, g.recs, ev.rule, ev.weight,
+			   COALESCE(ev.details, '{}'::jsonb) OPERATOR(pg_catalog.||)
+			   CASE WHEN g.from_profiles IS NULL THEN '{}'::jsonb
+					ELSE pg_catalog.jsonb_build_object('from_profiles', g.from_profiles) END,
 			   pg_catalog."session_user"()
-		  FROM ab
-		  JOIN ch ON ch.old OPERATOR(pg_catalog.=) ab.old
-		  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) ab.new
-		 GROUP BY ab.new, ab.old
-	)
-	INSERT INTO cdp.merge_log (action, profile_id, record_ids, rule_id, match_weight, details, performed_by)
-	SELECT 'link', g.new, g.recs, ev.rule, ev.weight,
-		   COALESCE(ev.details, '{}'::jsonb) OPERATOR(pg_catalog.||)
-		   CASE WHEN g.from_profiles IS NULL THEN '{}'::jsonb
-				ELSE pg_catalog.jsonb_build_object('from_profiles', g.from_profiles) END,
-		   pg_catalog."session_user"()
-	  FROM (SELECT ch.new, pg_catalog.array_agg(ch.id ORDER BY ch.id) AS recs,
-				   pg_catalog.array_agg(DISTINCT ch.old) FILTER (WHERE ch.old IS NOT NULL) AS from_profiles
-			  FROM ch
-			 WHERE NOT EXISTS (SELECT 1 FROM ab WHERE ab.old OPERATOR(pg_catalog.=) ch.old)
-			 GROUP BY ch.new) g
-	  JOIN cp ON cp.pid OPERATOR(pg_catalog.=) g.new
-	  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) g.new
-	 WHERE pg_catalog.cardinality(g.recs) OPERATOR(pg_catalog.>) 1 OR NOT cp.is_new;
+		  FROM (SELECT ch.new, pg_catalog.array_agg(ch.id ORDER BY ch.id) AS recs,
+					   pg_catalog.array_agg(DISTINCT ch.old) FILTER (WHERE ch.old IS NOT NULL) AS from_profiles
+				  FROM ch
+				 WHERE NOT EXISTS (SELECT 1 FROM ab WHERE ab.old OPERATOR(pg_catalog.=) ch.old)
+				 GROUP BY ch.new) g
+		  JOIN cp ON cp.pid OPERATOR(pg_catalog.=) g.new
+		  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) g.new
+		 WHERE pg_catalog.cardinality(g.recs) OPERATOR(pg_catalog.>) 1 OR NOT cp.is_new;
+	END IF;
 
 	-- record counts and golden records of every profile that changed
 	SELECT pg_catalog.array_agg(DISTINCT x) INTO touched
