@@ -395,7 +395,13 @@ BEGIN
 	IF touched IS NOT NULL THEN
 		-- (record counts are set with the golden record)
 		PERFORM cdp._refresh_golden(touched);
-		PERFORM cdp._profiles_changed(touched);
+	END IF;
+	-- derived per-profile state (consent) follows membership changes
+	IF ch_ids IS NOT NULL THEN
+		PERFORM cdp._profiles_changed(
+			ARRAY(SELECT DISTINCT x
+					FROM (SELECT pg_catalog.unnest(ch_new) UNION ALL SELECT pg_catalog.unnest(ch_old)) t(x)
+				   WHERE x IS NOT NULL));
 	END IF;
 END
 $$;
