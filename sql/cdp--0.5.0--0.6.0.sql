@@ -455,7 +455,7 @@ AS $$
 DECLARE
 	rule	record;
 BEGIN
-	WITH rules AS (
+	WITH rules AS MATERIALIZED (
 		SELECT
 			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name') AS family_name,
 			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name') AS given_name,
@@ -538,6 +538,7 @@ BEGIN
 		   golden_updated_at = pg_catalog.now()
 	  FROM g
 	 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id
+	   AND p.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)
 	   -- rows whose golden record did not change are not rewritten
 	   AND (p.family_name, p.given_name, p.family_name_kana, p.given_name_kana, p.name_romaji,
 			p.email, p.phone, p.birth_date, p.postal_code, p.country_code, p.region, p.locality,

@@ -759,7 +759,16 @@ link_identifier_groups(Clustering *c)
 static void
 link_probabilistic(Clustering *c, ArrayType *record_ids)
 {
+	static const char any_rule[] = "SELECT 1 FROM cdp.match_rules"
+		" WHERE rule_type OPERATOR(pg_catalog.=) 'probabilistic' AND enabled LIMIT 1";
 	Portal		portal;
+
+	/* without an enabled probabilistic rule there are no edges to ask for */
+	if (SPI_execute_plan(cached_plan(any_rule, 0), NULL, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cdp._cluster: reading cdp.match_rules failed");
+	if (SPI_processed == 0)
+		return;
+	SPI_freetuptable(SPI_tuptable);
 
 	portal = open_cursor("SELECT record_a, record_b, rule_id, match_weight"
 						 " FROM cdp._probabilistic_edges($1)"
