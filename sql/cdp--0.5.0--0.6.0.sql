@@ -228,6 +228,7 @@ DECLARE
 	absorbed_into int8[];
 	touched		int8[];
 	replication_role text;
+	plan_mode	text;
 BEGIN
 	-- the profile of each component
 	WITH m AS (
@@ -396,12 +397,17 @@ BEGIN
 		-- (record counts are set with the golden record)
 		PERFORM cdp._refresh_golden(touched);
 	END IF;
-	-- derived per-profile state (consent) follows membership changes
+	-- derived per-profile state (consent) follows membership changes; the
+	-- hook's queries are planned as their authors expect, not with the
+	-- generic plans incremental resolution forces on its own
 	IF ch_ids IS NOT NULL THEN
+		plan_mode := pg_catalog.current_setting('plan_cache_mode');
+		PERFORM pg_catalog.set_config('plan_cache_mode', 'auto', true);
 		PERFORM cdp._profiles_changed(
 			ARRAY(SELECT DISTINCT x
 					FROM (SELECT pg_catalog.unnest(ch_new) UNION ALL SELECT pg_catalog.unnest(ch_old)) t(x)
 				   WHERE x IS NOT NULL));
+		PERFORM pg_catalog.set_config('plan_cache_mode', plan_mode, true);
 	END IF;
 END
 $$;
