@@ -69,7 +69,7 @@ cat >"$work/insert.sql" <<EOF
 \set p random(1, $((persons * 2)))
 \set k random(1, 2000000000)
 BEGIN;
-INSERT INTO cdp.source_records (source_id, source_record_key, email, phone) VALUES (1, 'I' || :client_id || '-' || :k, 'u' || :p || '@example.org', '090' || lpad(:p::text, 8, '0')) ON CONFLICT DO NOTHING RETURNING record_id \gset
+INSERT INTO cdp.source_records (source_id, source_record_key, email, phone) VALUES (1, 'I' || :client_id || '-' || :k, 'u' || :p || '@example.org', '090' || lpad(:p::text, 8, '0')) ON CONFLICT DO NOTHING;
 END;
 EOF
 
