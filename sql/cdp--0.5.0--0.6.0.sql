@@ -227,7 +227,6 @@ AS $$
      "field": {"coalesce": ["name_romaji", ["family_name_kana", "given_name_kana"]]},
      "normalizer": "romaji",
      "levels": [{"type": "normalized"},
-                {"type": "levenshtein", "max": 1},
                 {"type": "else"}]},
     {"name": "birth_date", "field": "birth_date",
      "levels": [{"type": "exact"},

@@ -151,6 +151,7 @@ typedef struct FsModel
 	bool		trained;
 	double		prior;			/* probability that a random pair matches */
 	double		prior_weight;	/* log2(prior / (1 - prior)) */
+	double		rest_max[FS_MAX_COMPARISONS + 1];	/* most comparisons c.. can add */
 } FsModel;
 
 /* one computed slot value of one record; len < 0 means NULL */
@@ -204,6 +205,8 @@ extern void fs_pair_levels(const FsModel *model, const FsRecords *recs,
 						   int a, int b, int *levels);
 extern double fs_pair_weight(const FsModel *model, const FsRecords *recs,
 							 int a, int b, int *levels);
+extern double fs_pair_weight_bounded(const FsModel *model, const FsRecords *recs,
+									 int a, int b, double threshold);
 
 /* fs_score.c */
 extern double fs_check_threshold(const char *rule_name, bool isnull, double t);

@@ -254,11 +254,13 @@ parse_probability(FsModel *model, JsonbContainer *obj, const char *key, const ch
 
 	if (v == NULL)
 		return get_float8_nan();
+
 	if (v->type != jbvNumeric)
-		bad_definition(model, psprintf("%s.\"%s\"", path, key), "must be a number");
+		bad_definition(model, psprintf("%s%s\"%s\"", path, *path ? "." : "", key), "must be a number");
 	p = get_number(v);
 	if (!(p > 0.0 && p <= 1.0))
-		bad_definition(model, psprintf("%s.\"%s\"", path, key), "must be a probability above 0 and at most 1");
+		bad_definition(model, psprintf("%s%s\"%s\"", path, *path ? "." : "", key),
+					   "must be a probability above 0 and at most 1");
 	return p;
 }
 
@@ -630,7 +632,7 @@ fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 		model->max_block_size = (int) get_number(v);
 	}
 
-	model->prior = parse_probability(model, root, "prior", "(the definition)");
+	model->prior = parse_probability(model, root, "prior", "");
 	if (!isnan(model->prior) && model->prior >= 1.0)
 		bad_definition(model, "\"prior\"", "must be below 1");
 	model->prior_weight = log2(model->prior / (1.0 - model->prior));
@@ -646,6 +648,18 @@ fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 			if (isnan(level->m))
 				model->trained = false;
 		}
+	if (model->trained)
+	{
+		model->rest_max[model->ncomparisons] = 0;
+		for (int c = model->ncomparisons - 1; c >= 0; c--)
+		{
+			double		best = 0;	/* a NULL comparison weighs 0 */
+
+			for (int l = 0; l < model->comparisons[c].nlevels; l++)
+				best = Max(best, model->comparisons[c].levels[l].weight);
+			model->rest_max[c] = model->rest_max[c + 1] + best;
+		}
+	}
 	if (require_trained && !model->trained)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

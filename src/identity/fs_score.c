@@ -44,7 +44,7 @@ static bool
 emit_edge(int a, int b, void *arg)
 {
 	EdgeState  *st = arg;
-	double		w = fs_pair_weight(st->model, st->recs, a, b, NULL);
+	double		w = fs_pair_weight_bounded(st->model, st->recs, a, b, st->threshold);
 
 	st->npairs++;
 	if ((st->npairs & 0xFFFF) == 0)

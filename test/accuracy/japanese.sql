@@ -27,7 +27,8 @@ ON CONFLICT (source_key) DO NOTHING;
 
 CREATE TEMP TABLE jp_raw (person int, source text, family_name text, given_name text,
 	family_name_kana text, given_name_kana text, name_romaji text, email text, phone text,
-	birth_date date, postal_code text, region text, locality text, address_line1 text);
+	birth_date date, postal_code text, region text, locality text, address_line1 text,
+	household int);
 \set copy '\\copy jp_raw FROM ' :'records'
 :copy
 
@@ -36,7 +37,7 @@ INSERT INTO cdp.source_records (source_id, source_record_key, family_name, given
 	region, locality, address_line1, attributes)
 SELECT s.source_id, 'jp-' || row_number() OVER (), j.family_name, j.given_name,
 	   j.family_name_kana, j.given_name_kana, j.name_romaji, j.email, j.phone, j.birth_date,
-	   j.postal_code, j.region, j.locality, j.address_line1, jsonb_build_object('person', j.person)
+	   j.postal_code, j.region, j.locality, j.address_line1, jsonb_build_object('person', j.person, 'household', j.household)
   FROM jp_raw j JOIN cdp.sources s ON s.source_key = j.source;
 
 INSERT INTO cdp.match_rules (rule_name, rule_type, threshold, definition)
