@@ -33,6 +33,22 @@ SELECT c.relname AS view_not_security_invoker
  WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind = 'v'
    AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)
  ORDER BY 1;
+-- every table with personal data (a profile_id column) forces row-level security
+SELECT c.relname AS personal_table_without_forced_rls
+  FROM pg_class c
+ WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind IN ('r', 'p')
+   AND EXISTS (SELECT FROM pg_attribute a
+                WHERE a.attrelid = c.oid AND a.attname = 'profile_id' AND NOT a.attisdropped)
+   AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+ ORDER BY 1;
+-- and has the consent policy
+SELECT c.relname AS personal_table_without_consent_policy
+  FROM pg_class c
+ WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind IN ('r', 'p')
+   AND EXISTS (SELECT FROM pg_attribute a
+                WHERE a.attrelid = c.oid AND a.attname = 'profile_id' AND NOT a.attisdropped)
+   AND NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'consent_read')
+ ORDER BY 1;
 -- SECURITY DEFINER functions pin search_path
 SELECT p.oid::regprocedure AS definer_without_search_path
   FROM pg_proc p

@@ -217,6 +217,40 @@ SELECT cdp.clv_summary_agg(t, 1, d, '1 day')
   FROM (VALUES ('2024-01-01'::timestamptz, '2024-01-31'::date), ('2024-01-02', '2024-01-30')) v(t, d);
 \echo :SQLSTATE
 
+-- ------------------------------------------------------------------------
+-- Populations whose likelihood has no maximum inside the parameter space:
+-- the fit stops after a few thousand evaluations (the budget is 40,000 for
+-- BG/NBD, 30,000 for Gamma-Gamma) with converged = false, and the
+-- parameters it returns give the limit's predictions.  (A population
+-- without any repeat purchase is an error, below.)
+-- ------------------------------------------------------------------------
+-- everybody buys every week: no dropout (a / (a + b) -> 0) and one rate
+-- for all (r, alpha -> infinity with r / alpha the rate, 465 / 480)
+CREATE TABLE weekly AS
+SELECT x AS frequency, x::float8 AS recency, x + 0.5 AS t FROM generate_series(1, 30) x, generate_series(1, 20) copy;
+SELECT (m).converged, (m).evaluations < 5000 AS stopped_early, (m).a / ((m).a + (m).b) < 1e-9 AS no_dropout,
+       round(((m).r / (m).alpha)::numeric, 2) AS rate,
+       round(cdp.bgnbd_expected_purchases(m, 10, 10, 10, 10.5)::numeric, 2) AS next_10_weeks,
+       cdp.bgnbd_probability_alive(m, 10, 10, 10.5) > 0.999999 AS alive
+  FROM (SELECT cdp.bgnbd_fit(frequency, recency, t) AS m FROM weekly) f;
+-- nobody drops out, rates differ: every repeat buyer bought in the last
+-- half week
+CREATE TABLE staying AS
+SELECT i % 9 AS frequency, CASE WHEN i % 9 = 0 THEN 0 ELSE 40 + i % 13 - (i % 5) * 0.1 END AS recency,
+       40.0 + i % 13 AS t
+  FROM generate_series(1, 2000) i;
+SELECT (m).converged, (m).evaluations < 5000 AS stopped_early, (m).a / ((m).a + (m).b) < 1e-9 AS no_dropout,
+       (SELECT min(cdp.bgnbd_probability_alive(m, frequency, recency, t)) FROM staying) > 0.999999 AS all_alive
+  FROM (SELECT cdp.bgnbd_fit(frequency, recency, t) AS m FROM staying) f;
+-- Gamma-Gamma: everybody spends the same (q, v -> infinity): the expected
+-- spend is that amount
+CREATE TABLE same_spend AS SELECT i % 10 + 1 AS frequency, 20.0::float8 AS monetary_value FROM generate_series(1, 1000) i;
+SELECT (m).converged, (m).evaluations < 5000 AS stopped_early,
+       round(cdp.gamma_gamma_expected_spend(m, 3, 20)::numeric, 4) AS repeat_buyer,
+       round(cdp.gamma_gamma_expected_spend(m, 0, 0)::numeric, 2) AS new_customer
+  FROM (SELECT cdp.gamma_gamma_fit(frequency, monetary_value) AS m FROM same_spend) f;
+DROP TABLE weekly, staying, same_spend;
+
 -- bad input to the fits and predictions: errors, and NULL for no customers
 SELECT cdp.bgnbd_fit(frequency, recency, t) IS NULL AS no_customers FROM cdnow WHERE false;
 SELECT cdp.gamma_gamma_fit(x, zbar) IS NULL AS no_customers FROM cdnow_spend WHERE false;

@@ -129,5 +129,48 @@ DROP POLICY regress_some_profiles ON cdp.events;
 ALTER TABLE cdp.events DISABLE ROW LEVEL SECURITY;
 REVOKE ALL ON cdp.events, cdp.rfm_profiles, cdp.rfm_segments FROM regress_rfm_reader;
 
+-- memory: past work_mem * hash_mem_multiplier the profiles in memory are
+-- spilled to a sort by profile_id, merged at the end and scored from
+-- there; the result is the same.  3,000 more profiles, their orders
+-- interleaved so that most profiles are spilled more than once.
+INSERT INTO cdp.profiles (family_name) SELECT 'q' || g FROM generate_series(1, 3000) g;
+INSERT INTO cdp.events (source_id, profile_id, event_type, occurred_at, amount, currency)
+SELECT s.source_id, p.profile_id, 'order',
+       timestamptz '2024-01-01 12:00+09' + ((p.profile_id * 37 + k * 101) % 180) * interval '1 day',
+       (p.profile_id * 13 + k * 7) % 1000 + 0.25, 'JPY'
+  FROM cdp.sources s, cdp.profiles p, generate_series(1, 5) k
+ WHERE p.family_name LIKE 'q%' AND k <= 1 + p.profile_id % 5
+ ORDER BY k, p.profile_id;
+CREATE TABLE in_memory AS SELECT * FROM cdp.rfm_profile_scores('2024-06-30 23:59:59.999999+09');
+CREATE TABLE in_memory_scheme AS
+SELECT * FROM cdp.rfm_profile_scores('2024-06-30 23:59:59.999999+09', scheme => 'shop');
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SELECT count(*) AS profiles,
+       count(*) FILTER (WHERE (p.recency_days, p.frequency, p.monetary, p.first_at, p.last_at, p.rfm, p.segment)
+                              IS DISTINCT FROM (m.recency_days, m.frequency, m.monetary, m.first_at, m.last_at, m.rfm, m.segment)) AS differ
+  FROM cdp.rfm_profile_scores('2024-06-30 23:59:59.999999+09') p FULL JOIN in_memory m USING (profile_id);
+SELECT count(*) AS profiles, count(*) FILTER (WHERE (p.rfm, p.segment) IS DISTINCT FROM (m.rfm, m.segment)) AS differ
+  FROM cdp.rfm_profile_scores('2024-06-30 23:59:59.999999+09', scheme => 'shop') p
+  FULL JOIN in_memory_scheme m USING (profile_id);
+-- sums past 2^63 ten-thousandths take numeric arithmetic, spilled or not
+RESET work_mem;
+RESET hash_mem_multiplier;
+INSERT INTO cdp.events (source_id, profile_id, event_type, occurred_at, amount, currency)
+SELECT s.source_id, p.profile_id, 'order', '2024-06-01 12:00+09', 99999999999999, 'JPY'
+  FROM cdp.sources s, cdp.profiles p, generate_series(1, 10) k
+ WHERE p.family_name IN ('q10', 'q20');
+CREATE TABLE in_memory_big AS SELECT * FROM cdp.rfm_profile_scores('2024-06-30 23:59:59.999999+09');
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SELECT count(*) AS profiles,
+       count(*) FILTER (WHERE (p.recency_days, p.frequency, p.monetary, p.first_at, p.last_at, p.rfm, p.segment)
+                              IS DISTINCT FROM (m.recency_days, m.frequency, m.monetary, m.first_at, m.last_at, m.rfm, m.segment)) AS differ,
+       max(p.monetary) AS biggest
+  FROM cdp.rfm_profile_scores('2024-06-30 23:59:59.999999+09') p FULL JOIN in_memory_big m USING (profile_id);
+RESET work_mem;
+RESET hash_mem_multiplier;
+DROP TABLE in_memory, in_memory_scheme, in_memory_big;
+
 DROP EXTENSION cdp;
 DROP ROLE regress_rfm_reader;

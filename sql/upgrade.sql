@@ -21,9 +21,9 @@ SELECT concat_ws(E'\n',
     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped),
   (SELECT string_agg(format('constraint %s %s', conname, pg_get_constraintdef(oid)), E'\n' ORDER BY conname)
      FROM pg_constraint WHERE conrelid = rel),
-  (SELECT string_agg(format('index %s', pg_get_indexdef(indexrelid)), E'\n' ORDER BY 1)
+  (SELECT string_agg(format('index %s', pg_get_indexdef(indexrelid)), E'\n' ORDER BY pg_get_indexdef(indexrelid))
      FROM pg_index WHERE indrelid = rel),
-  (SELECT string_agg(format('trigger %s enabled=%s', pg_get_triggerdef(oid), tgenabled), E'\n' ORDER BY 1)
+  (SELECT string_agg(format('trigger %s enabled=%s', pg_get_triggerdef(oid), tgenabled), E'\n' ORDER BY tgname)
      FROM pg_trigger WHERE tgrelid = rel AND NOT tgisinternal),
   (SELECT string_agg(format('policy %s cmd=%s permissive=%s roles=%s using=%s check=%s', polname, polcmd,
                             polpermissive, polroles::regrole[], pg_get_expr(polqual, polrelid),
@@ -61,10 +61,11 @@ SELECT concat_ws(E'\n',
          FROM pg_operator o WHERE o.oid = objid)
     WHEN 'pg_opfamily'::regclass THEN
       concat_ws(E'\n',
-        (SELECT string_agg(format('amop %s %s %s', amopstrategy, amopopr::regoperator, amoppurpose), E'\n' ORDER BY 1)
+        (SELECT string_agg(format('amop %s %s %s', amopstrategy, amopopr::regoperator, amoppurpose), E'\n' ORDER BY amopstrategy, amopopr::regoperator::text, amoppurpose)
            FROM pg_amop WHERE amopfamily = objid),
         (SELECT string_agg(format('amproc %s %s %s %s', amprocnum, amproclefttype::regtype,
-                                  amprocrighttype::regtype, amproc::regprocedure), E'\n' ORDER BY 1)
+                                  amprocrighttype::regtype, amproc::regprocedure), E'\n'
+                          ORDER BY amprocnum, amproclefttype::regtype::text, amprocrighttype::regtype::text)
            FROM pg_amproc WHERE amprocfamily = objid))
     WHEN 'pg_opclass'::regclass THEN
       (SELECT format('opclass default=%s keytype=%s', opcdefault, opckeytype::regtype)

@@ -32,6 +32,8 @@ _PG_init(void)
 {
 	cdp_default_region_init();
 	cdp_match_similarity_init();
+	cdp_purpose_init();
+	cdp_consent_cache_init();
 	MarkGUCPrefixReserved("cdp");
 }
 

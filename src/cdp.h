@@ -16,5 +16,7 @@
 /* load-time set-up of each capability, called from _PG_init */
 extern void cdp_default_region_init(void);	/* match/default_region.c */
 extern void cdp_match_similarity_init(void);	/* match/name_ngrams.c */
+extern void cdp_purpose_init(void);	/* consent/purpose_guc.c */
+extern void cdp_consent_cache_init(void);	/* consent/consent_cache.c */
 
 #endif							/* CDP_H */

@@ -23,6 +23,7 @@ CREATE TEMP TABLE demo_records (
 	family_name_kana text, given_name_kana text, name_romaji text, email text, phone text,
 	birth_date date, postal_code text, region text, locality text, address_line1 text, country_code text);
 \copy demo_records FROM 'test/data/demo/records.csv' WITH (FORMAT csv, HEADER true)
+\copy demo_records FROM 'test/data/demo/records_generated.csv' WITH (FORMAT csv, HEADER true)
 INSERT INTO cdp.source_records
 	(source_id, source_record_key, family_name, given_name, family_name_kana, given_name_kana,
 	 name_romaji, email, phone, birth_date, postal_code, region, locality, address_line1, country_code)
@@ -95,6 +96,7 @@ SELECT count(*) AS orders, count(DISTINCT record_id) AS buying_records,
 CREATE TEMP TABLE demo_consents (source_key text, source_record_key text, purpose text, decision text,
 								 legal_basis text, collected_at timestamptz, expires_at timestamptz);
 \copy demo_consents FROM 'test/data/demo/consents.csv' WITH (FORMAT csv, HEADER true)
+\copy demo_consents FROM 'test/data/demo/consents_generated.csv' WITH (FORMAT csv, HEADER true)
 INSERT INTO cdp.consent_events (record_id, purpose, decision, legal_basis, source_id, collected_at, expires_at)
 SELECT r.record_id, c.purpose, c.decision, c.legal_basis, r.source_id, c.collected_at, c.expires_at
   FROM demo_consents c

@@ -4,23 +4,22 @@
  *	  The BG/NBD model of repeat purchases (Fader, Hardie & Lee, "Counting
  *	  your customers the easy way", Marketing Science 24(2), 2005):
  *	  cdp.bgnbd_fit(frequency, recency, t), an aggregate that fits r, alpha,
- *	  a and b by maximum likelihood, and the predictions
- *	  cdp.bgnbd_expected_purchases and cdp.bgnbd_probability_alive.
+ *	  a and b by maximum likelihood (the predictions are in
+ *	  bgnbd_predict.c).
  *
  * Fit: the customers are grouped by (frequency, recency, t), the terms that
  * depend on the frequency alone are computed once per distinct frequency,
  * and the negative log-likelihood is minimised over the logarithms of the
  * four parameters (so they stay positive) with cdp_minimize.
  *
- * Conditional expected purchases in the next "periods" (equation 10 of the
- * paper) need 2F1(r + x, b + x; a + b + x - 1; z) with z = periods /
- * (alpha + T + periods).  By Euler's transformation
- * (1 - z)^(r + x) 2F1(r + x, b + x; a + b + x - 1; z) =
- * (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1; a + b + x - 1; z), and writing
- * 2F1(A, B; C; z) = 1 + B S(z) turns the bracket
- * [1 - (1 - z)^(a - 1) 2F1(...)] / (a - 1) into
- * -expm1((a - 1) log1p(-z)) / (a - 1) - (1 - z)^(a - 1) S(z), which has
- * no cancellation and no division by zero at a = 1.
+ * Some populations have no maximum of the likelihood inside the parameter
+ * space: when nobody seems to drop out (every customer bought recently)
+ * the dropout probability a / (a + b) tends to 0, and when everybody buys
+ * at the same rate r and alpha tend to infinity.  The search then either
+ * runs a parameter off towards e^-20 or e^20 or wanders along a flat ridge
+ * until the optimiser sees no improvement over a window; either way the
+ * result is the best point found with converged = false, after a few
+ * thousand evaluations rather than the whole budget.
  *
  * src/rfm/bgnbd.c
  *
@@ -42,269 +41,8 @@
 #define BGNBD_TOLERANCE 1e-13
 #define BGNBD_MAX_EVALUATIONS 40000
 #define LOG_PARAM_LIMIT 30.0	/* parameters stay within e^-30 .. e^30 */
-
-/* ------------------------------------------------------------------------
- * Models as composite values (shared with gamma_gamma.c and
- * customer_lifetime_value.c)
- * ---------------------------------------------------------------------- */
-
-/*
- * The first nparams fields (float8) of a model composite, checked to be
- * positive and finite.  Parsed once and kept in *cache (in fn_mcxt) with
- * a copy of the value, so a model passed on every row costs a memcmp.
- */
-const double *
-cdp_model_params(FunctionCallInfo fcinfo, CdpModelCache **cache, Datum model, int nparams,
-				 const char *what)
-{
-	HeapTupleHeader header = DatumGetHeapTupleHeader(model);
-	Size		size = HeapTupleHeaderGetDatumLength(header);
-	CdpModelCache *c = *cache;
-	TupleDesc	tupdesc;
-	HeapTupleData tuple;
-	MemoryContext old;
-	int			i;
-
-	if (c != NULL && c->size == size && memcmp(c->raw, header, size) == 0)
-		return c->params;
-
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	if (c == NULL)
-		c = *cache = palloc0(sizeof(CdpModelCache));
-	if (c->raw != NULL)
-		pfree(c->raw);
-	c->raw = NULL;
-	c->size = 0;
-	MemoryContextSwitchTo(old);
-
-	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(header),
-									 HeapTupleHeaderGetTypMod(header));
-	tuple.t_len = size;
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = header;
-	for (i = 0; i < nparams; i++)
-	{
-		bool		isnull;
-		Datum		value = heap_getattr(&tuple, i + 1, tupdesc, &isnull);
-
-		if (isnull || !isfinite(DatumGetFloat8(value)) || DatumGetFloat8(value) <= 0)
-		{
-			ReleaseTupleDesc(tupdesc);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid %s model", what),
-					 errdetail("Its parameter %s is %s; the parameters must be positive and finite.",
-							   NameStr(TupleDescAttr(tupdesc, i)->attname),
-							   isnull ? "NULL" : psprintf("%g", DatumGetFloat8(value)))));
-		}
-		c->params[i] = DatumGetFloat8(value);
-	}
-	ReleaseTupleDesc(tupdesc);
-	c->raw = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, size);
-	memcpy(c->raw, header, size);
-	c->size = size;
-	return c->params;
-}
-
-/*
- * A customer's summary must make sense: frequency, recency and t finite
- * and not negative, and recency not after t.
- */
-void
-cdp_check_customer(const char *caller, double frequency, double recency, double t)
-{
-	if (!(frequency >= 0) || !(recency >= 0) || !(t >= 0) ||
-		!isfinite(frequency) || !isfinite(recency) || !isfinite(t))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: frequency, recency and t must be finite and not negative", caller),
-				 errdetail("They are %g, %g and %g.", frequency, recency, t)));
-	if (recency > t)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: recency must not be greater than t", caller),
-				 errdetail("recency is %g, t is %g.", recency, t),
-				 errhint("recency is the time from the first to the last purchase, t from the first purchase to the end of the observation.")));
-	if (frequency > 0 && recency == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: a customer with repeat purchases must have a recency above 0", caller),
-				 errdetail("frequency is %g.", frequency)));
-}
-
-/* ------------------------------------------------------------------------
- * Predictions
- * ---------------------------------------------------------------------- */
-
-/*
- * [1 - (1 - z)^(r + x) 2F1(r + x, b + x; C; z)] / B with B = a - 1 and
- * C = a + b + x - 1, which equals [1 - (1 - z)^B 2F1(A, B; C; z)] / B with
- * A = a + b - 1 - r.  For |B| <= 1 the second form, as
- * -expm1(B log1p(-z)) / B - (1 - z)^B S(z), has no cancellation near B = 0;
- * for larger B (little dropout) the terms of S grow like B^k, and the first
- * form, whose division by B is harmless there, is summed instead.
- */
-static double
-bgnbd_bracket(double rx, double bx, double A, double B, double C, double z)
-{
-	double		log1mz = log1p(-z);
-	double		first;
-	double		sum = 0.0;
-	double		term;
-	int			quiet = 0;
-	long		k;
-
-	if (z == 0.0)
-		return 0.0;
-	if (B > 1.0)
-		return (1.0 - exp(rx * log1mz) * cdp_hyp2f1(rx, bx, C, z)) / B;
-	if (z > 0.9 && fabs(B) > 1e-3)
-		return (1.0 - exp(B * log1mz) * cdp_hyp2f1(A, B, C, z)) / B;
-
-	/* S = sum over k >= 1 of (A)_k (B + 1)_(k - 1) z^k / ((C)_k k!) */
-	first = fabs(B) < 1e-12 ? -log1mz : -expm1(B * log1mz) / B;
-	term = A / C * z;
-	for (k = 1; k < 10000000; k++)
-	{
-		double		ratio = (A + k) * (B + k) / ((C + k) * (k + 1)) * z;
-
-		sum += term;
-		if (fabs(term) <= 1e-16 * fabs(sum) && fabs(ratio) < 1.0)
-		{
-			if (++quiet >= 3)
-				break;
-		}
-		else
-			quiet = 0;
-		if (term == 0.0)
-			break;
-		term *= ratio;
-		if ((k & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	return first - exp(B * log1mz) * sum;
-}
-
-/*
- * log of a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x): the odds
- * that a customer with repeat purchases has dropped out.
- */
-static double
-bgnbd_log_dropout_odds(const double *m, double x, double tx, double T)
-{
-	double		r = m[0],
-				alpha = m[1],
-				a = m[2],
-				b = m[3];
-
-	return log(a) - log(b + x - 1) + (r + x) * (log(alpha + T) - log(alpha + tx));
-}
-
-/*
- * Expected purchases in the next "periods" of a customer with frequency
- * x, recency t_x and age T (all 0 for a customer just acquired).
- */
-double
-cdp_bgnbd_expected(const double *m, double periods, double x, double tx, double T)
-{
-	double		r = m[0],
-				alpha = m[1],
-				a = m[2],
-				b = m[3];
-	double		z = periods / (alpha + T + periods);
-	double		bracket;
-	double		denominator = 1.0;
-	double		result;
-
-	if (periods == 0)
-		return 0.0;
-	bracket = bgnbd_bracket(r + x, b + x, a + b - 1 - r, a - 1, a + b + x - 1, z);
-	if (x > 0)
-		denominator += exp(bgnbd_log_dropout_odds(m, x, tx, T));
-	result = (a + b + x - 1) * bracket / denominator;
-	if (!isfinite(result))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("expected purchases out of range for a BG/NBD model with r = %g, alpha = %g, a = %g, b = %g",
-						r, alpha, a, b),
-				 errdetail("The customer has frequency %g, recency %g, t %g; the horizon is %g periods.",
-						   x, tx, T, periods)));
-	return result;
-}
-
-double
-cdp_bgnbd_alive(const double *m, double x, double tx, double T)
-{
-	if (x == 0)
-		return 1.0;
-	return 1.0 / (1.0 + exp(bgnbd_log_dropout_odds(m, x, tx, T)));
-}
-
-static void
-check_periods(const char *caller, double periods)
-{
-	if (!(periods >= 0) || !isfinite(periods))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: periods must be finite and not negative", caller),
-				 errdetail("periods is %g.", periods)));
-}
-
-PG_FUNCTION_INFO_V1(cdp_bgnbd_expected_purchases_new);
-
-/*
- * cdp.bgnbd_expected_purchases(model, periods): a new customer's
- * expected purchases in their first "periods" (equation 9).
- */
-Datum
-cdp_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
-{
-	const double *m = cdp_model_params(fcinfo, (CdpModelCache **) &fcinfo->flinfo->fn_extra,
-									   PG_GETARG_DATUM(0), 4, "BG/NBD");
-	double		periods = PG_GETARG_FLOAT8(1);
-
-	check_periods("cdp.bgnbd_expected_purchases", periods);
-	PG_RETURN_FLOAT8(cdp_bgnbd_expected(m, periods, 0, 0, 0));
-}
-
-PG_FUNCTION_INFO_V1(cdp_bgnbd_expected_purchases);
-
-/*
- * cdp.bgnbd_expected_purchases(model, periods, frequency, recency, t)
- */
-Datum
-cdp_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
-{
-	const double *m = cdp_model_params(fcinfo, (CdpModelCache **) &fcinfo->flinfo->fn_extra,
-									   PG_GETARG_DATUM(0), 4, "BG/NBD");
-	double		periods = PG_GETARG_FLOAT8(1);
-	double		x = PG_GETARG_INT32(2);
-	double		tx = PG_GETARG_FLOAT8(3);
-	double		T = PG_GETARG_FLOAT8(4);
-
-	check_periods("cdp.bgnbd_expected_purchases", periods);
-	cdp_check_customer("cdp.bgnbd_expected_purchases", x, tx, T);
-	PG_RETURN_FLOAT8(cdp_bgnbd_expected(m, periods, x, tx, T));
-}
-
-PG_FUNCTION_INFO_V1(cdp_bgnbd_probability_alive);
-
-/*
- * cdp.bgnbd_probability_alive(model, frequency, recency, t)
- */
-Datum
-cdp_bgnbd_probability_alive(PG_FUNCTION_ARGS)
-{
-	const double *m = cdp_model_params(fcinfo, (CdpModelCache **) &fcinfo->flinfo->fn_extra,
-									   PG_GETARG_DATUM(0), 4, "BG/NBD");
-	double		x = PG_GETARG_INT32(1);
-	double		tx = PG_GETARG_FLOAT8(2);
-	double		T = PG_GETARG_FLOAT8(3);
-
-	cdp_check_customer("cdp.bgnbd_probability_alive", x, tx, T);
-	PG_RETURN_FLOAT8(cdp_bgnbd_alive(m, x, tx, T));
-}
+/* a parameter beyond e^-20 .. e^20 has run off to the boundary */
+#define LOG_PARAM_BOUNDARY 20.0
 
 /* ------------------------------------------------------------------------
  * The fit: cdp.bgnbd_fit(frequency, recency, t)
@@ -578,7 +316,7 @@ cdp_bgnbd_fit_finalfn(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[8];
 	bool		nulls[8] = {false, false, false, false, false, false, false, false};
-	bool		at_limit = false;
+	bool		at_boundary = false;
 	int			i;
 
 	aggregate_context(fcinfo, "cdp._bgnbd_fit_finalfn");
@@ -605,14 +343,14 @@ cdp_bgnbd_fit_finalfn(PG_FUNCTION_ARGS)
 	fit = cdp_minimize(bgnbd_objective, &data, 4, theta, 1.0, BGNBD_TOLERANCE,
 					   BGNBD_MAX_EVALUATIONS);
 	for (i = 0; i < 4; i++)
-		if (fabs(theta[i]) > LOG_PARAM_LIMIT - 1)
-			at_limit = true;
+		if (fabs(theta[i]) > LOG_PARAM_BOUNDARY)
+			at_boundary = true;
 
 	for (i = 0; i < 4; i++)
 		values[i] = Float8GetDatum(exp(theta[i]));
 	values[4] = Float8GetDatum(-fit.value);
 	values[5] = Int64GetDatum(state->count);
 	values[6] = Int32GetDatum(fit.evaluations);
-	values[7] = BoolGetDatum(fit.converged && !at_limit);
+	values[7] = BoolGetDatum(fit.converged && !at_boundary);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -39,7 +39,7 @@ Datum
 cdp_customer_lifetime_value(PG_FUNCTION_ARGS)
 {
 	ClvCache   *cache = (ClvCache *) fcinfo->flinfo->fn_extra;
-	const double *bgnbd;
+	CdpBgnbd   *bgnbd;
 	const double *gamma_gamma;
 	double		x = PG_GETARG_INT32(2);
 	double		tx = PG_GETARG_FLOAT8(3);
@@ -49,6 +49,7 @@ cdp_customer_lifetime_value(PG_FUNCTION_ARGS)
 	double		rate = PG_GETARG_FLOAT8(7);
 	double		step = PG_GETARG_FLOAT8(8);
 	double		spend;
+	double		inverse_alive;
 	double		value = 0.0;
 	double		previous = 0.0;
 	double		steps;
@@ -57,7 +58,7 @@ cdp_customer_lifetime_value(PG_FUNCTION_ARGS)
 	if (cache == NULL)
 		cache = fcinfo->flinfo->fn_extra =
 			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ClvCache));
-	bgnbd = cdp_model_params(fcinfo, &cache->bgnbd, PG_GETARG_DATUM(0), 4, "BG/NBD");
+	bgnbd = cdp_bgnbd_get(fcinfo, &cache->bgnbd, PG_GETARG_DATUM(0));
 	gamma_gamma = cdp_model_params(fcinfo, &cache->gamma_gamma, PG_GETARG_DATUM(1), 3,
 								   "Gamma-Gamma");
 
@@ -83,11 +84,18 @@ cdp_customer_lifetime_value(PG_FUNCTION_ARGS)
 	spend = cdp_gamma_gamma_spend(gamma_gamma, x, monetary_value);
 	if (rate == 0)
 		PG_RETURN_FLOAT8(spend * cdp_bgnbd_expected(bgnbd, periods, x, tx, T));
+
+	/* the probability of being alive is the same at every step */
+	inverse_alive = cdp_bgnbd_inverse_alive(bgnbd, x, tx, T);
 	for (k = 1; k <= (long) steps; k++)
 	{
 		double		upto = Min(k * step, periods);
-		double		expected = cdp_bgnbd_expected(bgnbd, upto, x, tx, T);
+		double		expected;
 
+		expected = upto == 0 ? 0.0 :
+			cdp_bgnbd_check_expected(bgnbd,
+									 cdp_bgnbd_purchases_if_alive(bgnbd, upto, x, T) / inverse_alive,
+									 upto, x, tx, T);
 		value += (expected - previous) / pow(1.0 + rate, (double) k);
 		previous = expected;
 		if ((k & 0x3FF) == 0)

@@ -32,7 +32,9 @@
 
 #define GG_TOLERANCE 1e-13
 #define GG_MAX_EVALUATIONS 30000
-#define LOG_PARAM_LIMIT 30.0
+#define LOG_PARAM_LIMIT 30.0	/* parameters stay within e^-30 .. e^30 */
+/* a parameter beyond e^-20 .. e^20 has run off to the boundary */
+#define LOG_PARAM_BOUNDARY 20.0
 
 /*
  * Expected spend per transaction of a customer with x repeat transactions
@@ -332,7 +334,7 @@ cdp_gamma_gamma_fit_finalfn(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[7];
 	bool		nulls[7] = {false, false, false, false, false, false, false};
-	bool		at_limit = false;
+	bool		at_boundary = false;
 	int			i;
 
 	aggregate_context(fcinfo, "cdp._gamma_gamma_fit_finalfn");
@@ -356,14 +358,14 @@ cdp_gamma_gamma_fit_finalfn(PG_FUNCTION_ARGS)
 	gg_data_build(customers, state->count, &data);
 	fit = cdp_minimize(gg_objective, &data, 3, theta, 1.0, GG_TOLERANCE, GG_MAX_EVALUATIONS);
 	for (i = 0; i < 3; i++)
-		if (fabs(theta[i]) > LOG_PARAM_LIMIT - 1)
-			at_limit = true;
+		if (fabs(theta[i]) > LOG_PARAM_BOUNDARY)
+			at_boundary = true;
 
 	for (i = 0; i < 3; i++)
 		values[i] = Float8GetDatum(exp(theta[i]));
 	values[3] = Float8GetDatum(-fit.value);
 	values[4] = Int64GetDatum(state->count);
 	values[5] = Int32GetDatum(fit.evaluations);
-	values[6] = BoolGetDatum(fit.converged && !at_limit);
+	values[6] = BoolGetDatum(fit.converged && !at_boundary);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -13,6 +13,15 @@
  * objective (outside the model's domain, overflow) count as +infinity and
  * are never accepted.
  *
+ * A run also stops, unconverged, when its best value has not improved by
+ * the tolerance in NM_STALL_WINDOW evaluations per dimension.  That is
+ * what happens when the function is flat along a direction to infinity
+ * (a likelihood whose supremum lies at the boundary of the parameter
+ * space): the simplex then wanders along the flat direction, its vertices
+ * never agree to the tolerance, and without this test it would use up
+ * the whole budget.  A run that is merely converging slowly improves the
+ * value by far more than the tolerance within such a window.
+ *
  * src/rfm/optimize.c
  *
  *-------------------------------------------------------------------------
@@ -27,6 +36,7 @@
 
 #define NM_MAX_DIM 8
 #define NM_MAX_RESTARTS 20
+#define NM_STALL_WINDOW 250		/* evaluations per dimension */
 
 typedef struct Simplex
 {
@@ -82,9 +92,11 @@ along(const Simplex *s, const double *centroid, double t, double *out)
  */
 static bool
 nelder_mead(CdpObjective f, void *arg, int n, double *x, double *fx, double step,
-			double tolerance, int max_evaluations, int *evaluations)
+			double tolerance, int max_evaluations, int *evaluations, bool *stalled)
 {
 	Simplex		s;
+	double		mark = HUGE_VAL;	/* best value at the last real improvement */
+	int			mark_evaluations = *evaluations;
 	int			i,
 				j;
 
@@ -110,6 +122,16 @@ nelder_mead(CdpObjective f, void *arg, int n, double *x, double *fx, double step
 
 		CHECK_FOR_INTERRUPTS();
 		order(&s);
+		if (s.f[0] < mark - tolerance * (fabs(mark) + tolerance) || mark == HUGE_VAL)
+		{
+			mark = s.f[0];
+			mark_evaluations = *evaluations;
+		}
+		else if (*evaluations - mark_evaluations > NM_STALL_WINDOW * n)
+		{
+			*stalled = true;
+			break;
+		}
 		for (i = 1; i <= n; i++)
 		{
 			spread_f = Max(spread_f, fabs(s.f[i] - s.f[0]));
@@ -192,7 +214,7 @@ cdp_minimize(CdpObjective f, void *arg, int n, double *x, double step, double to
 	Assert(n >= 1 && n <= NM_MAX_DIM);
 	memset(&result, 0, sizeof(result));
 	converged = nelder_mead(f, arg, n, x, &best, step, tolerance, max_evaluations,
-							&result.evaluations);
+							&result.evaluations, &result.stalled);
 	while (converged && result.restarts < NM_MAX_RESTARTS)
 	{
 		double		again;
@@ -201,7 +223,7 @@ cdp_minimize(CdpObjective f, void *arg, int n, double *x, double step, double to
 		memcpy(y, x, sizeof(double) * n);
 		result.restarts++;
 		converged = nelder_mead(f, arg, n, y, &again, step / 10, tolerance, max_evaluations,
-								&result.evaluations);
+								&result.evaluations, &result.stalled);
 		if (again < best)
 		{
 			bool		improved = best - again > tolerance * (fabs(best) + tolerance);

@@ -192,12 +192,12 @@ typedef struct CdpOptimResult
 	int			evaluations;
 	int			restarts;
 	bool		converged;
+	bool		stalled;		/* stopped: no improvement over a window */
 } CdpOptimResult;
 
 extern CdpOptimResult cdp_minimize(CdpObjective f, void *arg, int n, double *x,
 								   double step, double tolerance, int max_evaluations);
 
-#endif							/* CDP_RFM_H */
 
 /* ------------------------------------------------------------------------
  * bgnbd.c, gamma_gamma.c, customer_lifetime_value.c: the models
@@ -206,14 +206,27 @@ extern CdpOptimResult cdp_minimize(CdpObjective f, void *arg, int n, double *x,
 typedef struct CdpModelCache
 {
 	Size		size;
-	char	   *raw;			/* the composite value the params came from */
+	char	   *raw;			/* the composite's bytes after its length word */
 	double		params[4];
+	uint32		generation;		/* counts the models parsed here */
+	void	   *derived;		/* what a model's code derived from params */
 } CdpModelCache;
+
+/* a BG/NBD model ready for predictions (bgnbd_predict.c) */
+typedef struct CdpBgnbd CdpBgnbd;
 
 extern const double *cdp_model_params(FunctionCallInfo fcinfo, CdpModelCache **cache,
 									   Datum model, int nparams, const char *what);
 extern void cdp_check_customer(const char *caller, double frequency, double recency, double t);
-extern double cdp_bgnbd_expected(const double *model, double periods, double frequency,
+extern CdpBgnbd *cdp_bgnbd_get(FunctionCallInfo fcinfo, CdpModelCache **cache, Datum model);
+extern double cdp_bgnbd_purchases_if_alive(CdpBgnbd *model, double periods, double frequency,
+										   double t);
+extern double cdp_bgnbd_inverse_alive(CdpBgnbd *model, double frequency, double recency,
+									  double t);
+extern double cdp_bgnbd_check_expected(CdpBgnbd *model, double result, double periods,
+									   double frequency, double recency, double t);
+extern double cdp_bgnbd_expected(CdpBgnbd *model, double periods, double frequency,
 								 double recency, double t);
-extern double cdp_bgnbd_alive(const double *model, double frequency, double recency, double t);
 extern double cdp_gamma_gamma_spend(const double *model, double frequency, double monetary_value);
+
+#endif							/* CDP_RFM_H */

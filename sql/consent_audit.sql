@@ -1,0 +1,141 @@
+--
+-- consent_audit: the audit trail: rows written by cdp's functions with who,
+-- when, for which purpose and whose data; no role but cdp_admin may remove
+-- them and nobody changes them; cdp.audit_report shows them
+--
+CREATE EXTENSION cdp;
+\set VERBOSITY terse
+
+CREATE ROLE regress_audit_steward;
+GRANT cdp_steward TO regress_audit_steward;
+CREATE ROLE regress_audit_admin;
+GRANT cdp_admin TO regress_audit_admin;
+CREATE ROLE regress_audit_analyst;
+GRANT cdp_analyst TO regress_audit_analyst;
+
+INSERT INTO cdp.sources (source_key, display_name) VALUES ('crm', 'CRM');
+INSERT INTO cdp.profiles (family_name, email) VALUES ('山田', 'taro@example.jp'), ('佐藤', 'hanako@example.jp');
+INSERT INTO cdp.source_records (source_id, source_record_key, profile_id, email)
+VALUES (1, 'C-1', 1, 'taro@example.jp'), (1, 'C-2', 2, 'hanako@example.jp');
+
+-- every data-subject function writes one audit row
+SET ROLE regress_audit_steward;
+SELECT cdp.export_person(1) IS NOT NULL AS exported;
+SELECT cdp.restrict_processing(2, 'disputed') IS NOT NULL AS restricted;
+SELECT cdp.lift_restriction(2) IS NOT NULL AS lifted;
+SELECT (cdp.erase_person(1) ->> 'request_id') IS NOT NULL AS erased;
+RESET ROLE;
+SELECT audit_id, acting_role, session_role = session_user AS session_ok, purpose, action, profile_ids,
+       details ->> 'request_id' AS request_id
+  FROM cdp.audit_log ORDER BY audit_id;
+-- each names the request it served
+SELECT bool_and(EXISTS (SELECT 1 FROM cdp.dsr_requests d
+                         WHERE d.request_id = (a.details ->> 'request_id')::bigint AND d.kind = a.action))
+       AS every_row_matches_its_request
+  FROM cdp.audit_log a;
+-- times only move forward
+SELECT bool_and(logged_at <= clock_timestamp()) AND count(DISTINCT logged_at) = count(*) AS ordered_times
+  FROM cdp.audit_log;
+-- details hold ids and counts, never the person's values
+SELECT count(*) AS rows_with_personal_values FROM cdp.audit_log a WHERE a::text ~* 'taro|山田|hanako|佐藤';
+
+-- the acting role is the caller's, whichever way it got there: SET ROLE, a
+-- nested SET ROLE, or a SECURITY DEFINER function of its own in between
+SET ROLE regress_audit_admin;
+SELECT cdp.export_person(2) IS NOT NULL AS exported;
+RESET ROLE;
+CREATE FUNCTION public.regress_audit_wrapper(id bigint) RETURNS boolean
+  LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT cdp.export_person(id) IS NOT NULL $$;
+ALTER FUNCTION public.regress_audit_wrapper(bigint) OWNER TO regress_audit_steward;
+GRANT EXECUTE ON FUNCTION public.regress_audit_wrapper(bigint) TO regress_audit_analyst;
+SET ROLE regress_audit_analyst;
+SELECT public.regress_audit_wrapper(2) AS exported_through_a_wrapper;
+RESET ROLE;
+SELECT acting_role, action FROM cdp.audit_log WHERE audit_id > 4 ORDER BY audit_id;
+
+-- cdp._audit, the entry point of other capabilities
+SELECT cdp._audit('merge', ARRAY[2, NULL, 2, 1]::bigint[], '{"merge_id": 7}') > 0 AS written;
+SELECT action, profile_ids, details FROM cdp.audit_log ORDER BY audit_id DESC LIMIT 1;
+SELECT cdp._audit('consent_change', '{}', NULL) > 0 AS written_without_details;
+SELECT profile_ids, details FROM cdp.audit_log ORDER BY audit_id DESC LIMIT 1;
+SELECT cdp._audit('Drop table', '{1}', '{}');
+\echo :SQLSTATE
+SELECT cdp._audit($$x'); DELETE FROM cdp.audit_log; --$$, '{1}', '{}');
+\echo :SQLSTATE
+SELECT cdp._audit(NULL, '{1}', '{}');
+\echo :SQLSTATE
+SELECT cdp._audit('merge', '{1}', '[1, 2]');
+\echo :SQLSTATE
+-- no role but the owner's code may call it
+SET ROLE regress_audit_steward;
+SELECT cdp._audit('forged', '{1}', '{}');
+\echo :SQLSTATE
+RESET ROLE;
+SELECT count(*) AS audit_rows FROM cdp.audit_log;
+
+--
+-- Append-only: nobody changes audit rows; only cdp_admin removes them
+--
+-- a role without privileges is stopped by them
+SET ROLE regress_audit_steward;
+SELECT count(*) > 0 AS steward_reads FROM cdp.audit_log;
+UPDATE cdp.audit_log SET acting_role = 'someone_else';
+\echo :SQLSTATE
+DELETE FROM cdp.audit_log;
+\echo :SQLSTATE
+TRUNCATE cdp.audit_log;
+\echo :SQLSTATE
+INSERT INTO cdp.audit_log (acting_role, action) VALUES ('someone_else', 'forged');
+\echo :SQLSTATE
+RESET ROLE;
+SET ROLE regress_audit_analyst;
+SELECT count(*) FROM cdp.audit_log;
+\echo :SQLSTATE
+RESET ROLE;
+-- a role granted UPDATE, DELETE and TRUNCATE by mistake is stopped by the triggers
+GRANT UPDATE, DELETE, TRUNCATE ON cdp.audit_log TO regress_audit_steward;
+SET ROLE regress_audit_steward;
+UPDATE cdp.audit_log SET acting_role = 'someone_else';
+\echo :SQLSTATE
+DELETE FROM cdp.audit_log WHERE audit_id = 1;
+\echo :SQLSTATE
+TRUNCATE cdp.audit_log;
+\echo :SQLSTATE
+RESET ROLE;
+REVOKE UPDATE, DELETE, TRUNCATE ON cdp.audit_log FROM regress_audit_steward;
+-- not even a superuser or cdp_admin changes a row
+UPDATE cdp.audit_log SET details = '{}' WHERE audit_id = 1;
+\echo :SQLSTATE
+SET ROLE regress_audit_admin;
+UPDATE cdp.audit_log SET details = '{}' WHERE audit_id = 1;
+\echo :SQLSTATE
+-- cdp_admin deletes old rows (retention)
+DELETE FROM cdp.audit_log WHERE audit_id = 1;
+RESET ROLE;
+SELECT count(*) AS audit_rows, min(audit_id) AS first_audit_id FROM cdp.audit_log;
+
+--
+-- The report
+--
+SET ROLE regress_audit_steward;
+SELECT audit_id, acting_role, action, profile_ids, summary
+  FROM cdp.audit_report(NULL, NULL) ORDER BY audit_id;
+-- one profile's rows
+SELECT audit_id, summary FROM cdp.audit_report(NULL, NULL, profile_id => 2);
+-- a period: [from_time, to_time)
+SELECT count(*) AS in_the_future FROM cdp.audit_report(now() + interval '1 day', NULL);
+SELECT count(*) AS until_now FROM cdp.audit_report('-infinity', clock_timestamp());
+SELECT count(*) AS empty_period FROM cdp.audit_report(now(), now());
+SELECT * FROM cdp.audit_report(now(), now() - interval '1 hour');
+\echo :SQLSTATE
+RESET ROLE;
+-- a role outside cdp_admin and cdp_steward reads no report
+SET ROLE regress_audit_analyst;
+SELECT * FROM cdp.audit_report(NULL, NULL);
+\echo :SQLSTATE
+RESET ROLE;
+
+DROP FUNCTION public.regress_audit_wrapper(bigint);
+DROP EXTENSION cdp;
+DROP ROLE regress_audit_steward, regress_audit_admin, regress_audit_analyst;

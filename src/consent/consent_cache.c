@@ -1,0 +1,450 @@
+/*-------------------------------------------------------------------------
+ *
+ * consent_cache.c
+ *	  cdp._consent_visible(profile_id), the function every consent policy
+ *	  calls, and the backend-local cache it answers from.
+ *
+ * A policy must not run a query per row.  So the first call of each
+ * statement builds (or reuses) a set of the profile ids whose current
+ * consent covers the session's purpose, for the role that runs the
+ * statement, and every row is then a bit test (a binary search when ids
+ * are too sparse for a bitmap).
+ *
+ * A set is built from cdp.consent_current (rows granted, not expired at the
+ * statement's start, profile not in cdp.processing_restrictions), after
+ * checking that the role still may act for the purpose; a role that may not
+ * gets the empty set.  It is reused by later statements until one of:
+ *	- a consent change: triggers on cdp.consent_current, cdp.role_purposes
+ *	  and cdp.processing_restrictions send a relcache invalidation of
+ *	  cdp.consent_current, which every backend of the database receives
+ *	  (this one at its next command, others before their next statement:
+ *	  the first call of each statement reads pending invalidations);
+ *	- a change of role membership or of a role (syscache invalidation);
+ *	- the statement time reaching the earliest expiry among the grants in
+ *	  the set (grants lapse by time without any new event);
+ *	- an aborted (sub)transaction that changed consent (its invalidations
+ *	  are replayed locally).
+ * The set is built with a fresh snapshot taken after the invalidations were
+ * read; a committing transaction becomes visible before it sends its
+ * invalidation and its COMMIT returns after, so a statement that starts
+ * after a withdrawal's COMMIT returned never shows the withdrawn rows, at
+ * any isolation level.  Each statement re-checks at its first row, and so
+ * does each FETCH from a cursor opened earlier (a new statement) and each
+ * row after a command of the same transaction (the command id changed):
+ * an open cursor stops showing a withdrawn profile at its next FETCH.
+ *
+ * The function's own FmgrInfo remembers the set for the statement (with a
+ * reference count, released when the executor's memory goes), so a nested
+ * statement that rebuilds the cache never pulls the set from under a
+ * running scan.  Sets live in their own memory contexts under
+ * CacheMemoryContext; at most CONSENT_CACHE_SLOTS are kept.
+ *
+ * src/consent/consent_cache.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/sinval.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "cdp.h"
+#include "consent/consent.h"
+
+#define CONSENT_CACHE_SLOTS 8
+#define CONSENT_FETCH_ROWS 10000
+
+typedef struct ConsentSet
+{
+	Oid			userid;
+	char		purpose[NAMEDATALEN];
+	uint64		generation;		/* consent_generation when built */
+	TimestampTz valid_until;	/* earliest expiry of a grant in the set */
+	int			refcount;		/* cache slot + statements using it */
+	MemoryContext context;		/* holds this struct and its ids */
+	int64		nids;
+	int64		max_id;			/* -1 when empty */
+	uint64	   *bits;			/* bitmap over 0..max_id, or NULL */
+	int64	   *ids;			/* sorted ids when there is no bitmap */
+} ConsentSet;
+
+/* what a call site (FmgrInfo) remembers for its statement */
+typedef struct ConsentRef
+{
+	ConsentSet *set;
+	TimestampTz statement_ts;
+	CommandId	command_id;
+	Oid			userid;
+	uint64		purpose_generation;
+	MemoryContextCallback release;
+} ConsentRef;
+
+static ConsentSet empty_set = {InvalidOid, "", 0, DT_NOEND, 1, NULL, 0, -1, NULL, NULL};
+static ConsentSet *cache_slots[CONSENT_CACHE_SLOTS];
+static uint64 consent_generation = 1;
+static Oid	watched_relid = InvalidOid;
+
+static void
+consent_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == watched_relid)
+		consent_generation++;
+}
+
+static void
+consent_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	consent_generation++;
+}
+
+void
+cdp_consent_cache_init(void)
+{
+	CacheRegisterRelcacheCallback(consent_relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMMEMROLE, consent_syscache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, consent_syscache_callback, (Datum) 0);
+}
+
+static void
+consent_set_release(ConsentSet *set)
+{
+	if (set == NULL || set == &empty_set)
+		return;
+	Assert(set->refcount > 0);
+	if (--set->refcount == 0)
+		MemoryContextDelete(set->context);
+}
+
+static inline bool
+consent_set_contains(const ConsentSet *set, int64 id)
+{
+	int64		lo,
+				hi;
+
+	if (id < 0 || id > set->max_id)
+		return false;
+	if (set->bits)
+		return (set->bits[id >> 6] >> (id & 63)) & 1;
+	lo = 0;
+	hi = set->nids - 1;
+	while (lo <= hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (set->ids[mid] == id)
+			return true;
+		if (set->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Read the profile ids whose consent covers purpose at statement time ts
+ * into set (whose context is the current one's child until it is cached).
+ */
+static void
+consent_set_load(ConsentSet *set, Oid nsp, TimestampTz ts)
+{
+	static const char *query =
+		"SELECT c.profile_id, c.expires_at FROM cdp.consent_current c"
+		" WHERE c.purpose OPERATOR(pg_catalog.=) $1 AND c.granted"
+		"   AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) $2)"
+		"   AND NOT EXISTS (SELECT FROM cdp.processing_restrictions r"
+		"                    WHERE r.profile_id OPERATOR(pg_catalog.=) c.profile_id)";
+	Oid			argtypes[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		values[2];
+	Oid			saved_userid;
+	int			saved_sec_context;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	int64		capacity = 1024;
+	int64	   *ids;
+
+	ids = MemoryContextAllocHuge(set->context, capacity * sizeof(int64));
+	values[0] = CStringGetTextDatum(set->purpose);
+	values[1] = TimestampTzGetDatum(ts);
+
+	cdp_switch_to_superuser(&saved_userid, &saved_sec_context);
+	cdp_push_fresh_snapshot();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* cursor options 0: no parallel plan, this may run inside one */
+	plan = SPI_prepare_cursor(query, 2, argtypes, 0);
+	if (plan == NULL)
+		elog(ERROR, "cdp: could not prepare the consent query: %s",
+			 SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, values, NULL, true);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, CONSENT_FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[i];
+			bool		isnull;
+			int64		id;
+			Datum		expires;
+
+			id = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
+			if (isnull || id < 0)
+				continue;
+			expires = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull);
+			if (!isnull && DatumGetTimestampTz(expires) < set->valid_until)
+				set->valid_until = DatumGetTimestampTz(expires);
+			if (set->nids == capacity)
+			{
+				capacity *= 2;
+				ids = repalloc_huge(ids, capacity * sizeof(int64));
+			}
+			ids[set->nids++] = id;
+			if (id > set->max_id)
+				set->max_id = id;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	PopActiveSnapshot();
+	cdp_restore_user(saved_userid, saved_sec_context);
+
+	/*
+	 * A bitmap when it costs at most 8 bytes an id plus 1 MB (dense ids, the
+	 * usual case for identity columns), a sorted array otherwise.
+	 */
+	if (set->nids > 0 && set->max_id / 64 + 1 <= set->nids + 131072)
+	{
+		Size		words = set->max_id / 64 + 1;
+		int64		i;
+
+		set->bits = MemoryContextAllocExtended(set->context, words * sizeof(uint64),
+											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		for (i = 0; i < set->nids; i++)
+			set->bits[ids[i] >> 6] |= UINT64CONST(1) << (ids[i] & 63);
+		pfree(ids);
+	}
+	else
+	{
+		qsort(ids, set->nids, sizeof(int64), int64_cmp);
+		set->ids = ids;
+	}
+}
+
+/*
+ * Build the set for (userid, purpose) at statement time ts.  The set is
+ * empty unless the role may act for the purpose now.
+ */
+static ConsentSet *
+consent_set_build(Oid userid, const char *purpose, TimestampTz ts, uint64 generation)
+{
+	MemoryContext context;
+	ConsentSet *set;
+	Oid			nsp;
+
+	/* a child of the current context until complete: an error frees it */
+	context = AllocSetContextCreate(CurrentMemoryContext, "cdp consent set",
+									ALLOCSET_DEFAULT_SIZES);
+	set = MemoryContextAllocZero(context, sizeof(ConsentSet));
+	set->context = context;
+	set->userid = userid;
+	strlcpy(set->purpose, purpose, NAMEDATALEN);
+	set->generation = generation;
+	set->valid_until = DT_NOEND;
+	set->max_id = -1;
+	set->refcount = 0;
+
+	nsp = get_namespace_oid("cdp", true);
+	if (OidIsValid(nsp))
+		watched_relid = get_relname_relid("consent_current", nsp);
+	if (OidIsValid(watched_relid) &&
+		cdp_purpose_status(purpose, userid) == CDP_PURPOSE_GRANTED)
+		consent_set_load(set, nsp, ts);
+
+	MemoryContextSetParent(context, CacheMemoryContext);
+	return set;
+}
+
+/*
+ * The set for (userid, purpose) at statement time ts: a cached one that is
+ * still valid, or a new one.  The caller gets a reference.
+ */
+static ConsentSet *
+consent_set_lookup(Oid userid, const char *purpose, TimestampTz ts)
+{
+	ConsentSet *set;
+	uint64		generation;
+	int			i,
+				free_slot = -1;
+
+	/* read pending invalidations: commits of other sessions, own changes */
+	AcceptInvalidationMessages();
+	generation = consent_generation;
+
+	for (i = 0; i < CONSENT_CACHE_SLOTS; i++)
+	{
+		set = cache_slots[i];
+		if (set == NULL)
+		{
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		if (set->generation != generation || ts >= set->valid_until)
+		{
+			/* stale: drop it from the cache (statements using it keep it) */
+			cache_slots[i] = NULL;
+			consent_set_release(set);
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		if (set->userid == userid && strcmp(set->purpose, purpose) == 0)
+		{
+			set->refcount++;
+			return set;
+		}
+	}
+
+	set = consent_set_build(userid, purpose, ts, generation);
+	if (free_slot < 0)
+	{
+		/* full: evict the slot this (userid, purpose) hashes to */
+		free_slot = (int) ((userid + hash_bytes((const unsigned char *) purpose,
+												strlen(purpose))) % CONSENT_CACHE_SLOTS);
+		consent_set_release(cache_slots[free_slot]);
+	}
+	cache_slots[free_slot] = set;
+	set->refcount = 2;			/* the slot and the caller */
+	return set;
+}
+
+static void
+consent_ref_release(void *arg)
+{
+	ConsentRef *ref = (ConsentRef *) arg;
+
+	consent_set_release(ref->set);
+	ref->set = NULL;
+}
+
+/*
+ * Point the call site's reference at the set for the current statement,
+ * role and purpose.
+ */
+static ConsentRef *
+consent_ref_refresh(FmgrInfo *flinfo)
+{
+	ConsentRef *ref = (ConsentRef *) flinfo->fn_extra;
+	const char *purpose = cdp_consent_purpose();
+	ConsentSet *set;
+
+	if (ref == NULL)
+	{
+		ref = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(ConsentRef));
+		ref->release.func = consent_ref_release;
+		ref->release.arg = ref;
+		MemoryContextRegisterResetCallback(flinfo->fn_mcxt, &ref->release);
+		flinfo->fn_extra = ref;
+	}
+
+	ref->statement_ts = GetCurrentStatementStartTimestamp();
+	ref->command_id = GetCurrentCommandId(false);
+	ref->userid = GetUserId();
+	ref->purpose_generation = cdp_consent_purpose_generation();
+
+	if (purpose[0] == '\0')
+		set = &empty_set;
+	else
+		set = consent_set_lookup(ref->userid, purpose, ref->statement_ts);
+	consent_set_release(ref->set);
+	ref->set = set;
+	return ref;
+}
+
+static inline bool
+consent_ref_current(const ConsentRef *ref)
+{
+	return ref->set != NULL &&
+		ref->statement_ts == GetCurrentStatementStartTimestamp() &&
+		ref->command_id == GetCurrentCommandId(false) &&
+		ref->userid == GetUserId() &&
+		ref->purpose_generation == cdp_consent_purpose_generation();
+}
+
+PG_FUNCTION_INFO_V1(cdp_consent_visible);
+
+/*
+ * cdp._consent_visible(profile_id bigint) returns whether rows of the
+ * profile may be shown to the current role for the session's purpose, as of
+ * the statement's start.  STRICT: a row without a profile is not visible
+ * through consent (policies let the roles that may see it in separately).
+ * It is not LEAKPROOF: it reads tables and can fail for reasons of its own
+ * (out of memory, a missing table), and policy quals run before the user's
+ * quals anyway, so nothing would be gained.
+ */
+Datum
+cdp_consent_visible(PG_FUNCTION_ARGS)
+{
+	int64		profile_id = PG_GETARG_INT64(0);
+	ConsentRef *ref = (ConsentRef *) fcinfo->flinfo->fn_extra;
+
+	if (unlikely(ref == NULL || !consent_ref_current(ref)))
+		ref = consent_ref_refresh(fcinfo->flinfo);
+	PG_RETURN_BOOL(consent_set_contains(ref->set, profile_id));
+}
+
+PG_FUNCTION_INFO_V1(cdp_consent_invalidate);
+
+/*
+ * Statement trigger on cdp.consent_current, cdp.role_purposes and
+ * cdp.processing_restrictions: tell every backend of the database that its
+ * consent sets are stale, by a relcache invalidation of cdp.consent_current
+ * (sent when the transaction commits; replayed locally at the next command
+ * and on abort).
+ */
+Datum
+cdp_consent_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			relid;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cdp._consent_invalidate() must be called as a trigger")));
+	relid = get_relname_relid("consent_current",
+							  RelationGetNamespace(trigdata->tg_relation));
+	if (OidIsValid(relid))
+		CacheInvalidateRelcacheByRelid(relid);
+	return PointerGetDatum(NULL);
+}
