@@ -112,6 +112,23 @@ SELECT (SELECT array_agg(e ORDER BY e) FROM cdp._probabilistic_edges(ARRAY[i]::i
 SELECT count(*) FROM cdp._probabilistic_edges(ARRAY[999999, NULL]::int8[]);
 SELECT count(*) FROM cdp._probabilistic_edges('{}');
 
+-- blocking keys in SQL, the same as C blocking computes, and the indexes
+-- that serve incremental resolution
+SELECT cdp.blocking_key('normalize_phone', '０９０－１２３４－５６７８') AS phone,
+	   cdp.blocking_key('normalize_phone', 'ext. 12') AS not_a_phone,
+	   cdp.blocking_key('romaji_words', 'TAKAHASHI Ichirou') AS romaji,
+	   cdp.blocking_key('kana_key', 'ﾀｶﾊｼ') AS kana,
+	   cdp.blocking_key('digits', '〒160-0023') AS digits,
+	   cdp.blocking_key('normalize_name', ' - ') AS empty_is_null;
+SELECT * FROM cdp.blocking_indexes('hand');
+SELECT cdp.blocking_key('soundex', 'Smith');
+\echo :SQLSTATE
+SELECT cdp.blocking_key(NULL, 'x') IS NULL AS null_function, cdp.blocking_key('digits', NULL) IS NULL AS null_value;
+CREATE INDEX source_records_birth_idx ON cdp.source_records (birth_date);
+CREATE INDEX source_records_phone_key_idx ON cdp.source_records ((cdp.blocking_key('normalize_phone', phone)));
+SELECT record_a, record_b FROM cdp._probabilistic_edges(ARRAY[7]::int8[]) ORDER BY 1, 2;
+DROP INDEX cdp.source_records_birth_idx, cdp.source_records_phone_key_idx;
+
 -- NULL in, NULL out
 SELECT cdp.match_weight(NULL, 1, 'hand') AS null_record, cdp.match_weight(1, 2, NULL) AS null_rule;
 SELECT count(*) AS no_rows FROM cdp.explain_link(1, NULL);

@@ -189,10 +189,15 @@ fs_value(const FsRecords *recs, int rec, int slot)
 extern void fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 						   bool require_trained);
 extern uint32 fs_hash_bytes(const char *s, int len);
+extern bool fs_key_function(const char *name, FsRep *rep);
+extern const char *fs_key_function_name(FsRep rep);
 
 /* fs_records.c */
 extern FsRecords *fs_load_records(const FsModel *model, ArrayType *record_ids,
 								  bool candidates, bool ordered);
+extern char *fs_key_sql(const FsModel *model, int slot, const char *alias);
+extern void fs_transform(FsRep rep, const char *s, int len, StringInfo scratch,
+						 StringInfo out);
 extern void fs_compute_slot(const FsModel *model, int slot, text **colvals,
 							StringInfo joined, StringInfo scratch, StringInfo out);
 

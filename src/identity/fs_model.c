@@ -500,20 +500,44 @@ parse_comparison(FsModel *model, JsonbValue *cv, int index)
 	}
 }
 
+static const struct
+{
+	const char *name;
+	FsRep		rep;
+}			key_functions[] = {
+	{"normalize_name", FS_REP_NAME}, {"normalize_address", FS_REP_ADDRESS},
+	{"normalize_phone", FS_REP_PHONE}, {"digits", FS_REP_DIGITS},
+	{"kana_key", FS_REP_KANA}, {"romaji_key", FS_REP_ROMAJI},
+	{"romaji_words", FS_REP_ROMAJI_WORDS}, {NULL, 0}
+};
+
+/* the representation a blocking-key function names; false if none */
+bool
+fs_key_function(const char *name, FsRep *rep)
+{
+	for (int i = 0; key_functions[i].name; i++)
+		if (strcmp(key_functions[i].name, name) == 0)
+		{
+			*rep = key_functions[i].rep;
+			return true;
+		}
+	return false;
+}
+
+/* the name of a blocking-key function */
+const char *
+fs_key_function_name(FsRep rep)
+{
+	for (int i = 0; key_functions[i].name; i++)
+		if (key_functions[i].rep == rep)
+			return key_functions[i].name;
+	return NULL;
+}
+
 /* a blocking key: "field" or "function(field)" */
 static int
 parse_key(FsModel *model, JsonbValue *kv, const char *path)
 {
-	static const struct
-	{
-		const char *name;
-		FsRep		rep;
-	}			functions[] = {
-		{"normalize_name", FS_REP_NAME}, {"normalize_address", FS_REP_ADDRESS},
-		{"normalize_phone", FS_REP_PHONE}, {"digits", FS_REP_DIGITS},
-		{"kana_key", FS_REP_KANA}, {"romaji_key", FS_REP_ROMAJI},
-		{"romaji_words", FS_REP_ROMAJI_WORDS}, {NULL, 0}
-	};
 	char	   *s;
 	char	   *open;
 	FsRep		rep = FS_REP_RAW;
@@ -532,12 +556,7 @@ parse_key(FsModel *model, JsonbValue *kv, const char *path)
 			bad_definition(model, path, psprintf("\"%s\" must end with \")\"", s));
 		*open = '\0';
 		s[len - 1] = '\0';
-		for (int i = 0; functions[i].name; i++)
-			if (strcmp(functions[i].name, s) == 0)
-			{
-				rep = functions[i].rep;
-				known = true;
-			}
+		known = fs_key_function(s, &rep);
 		if (!known)
 			bad_definition(model, path,
 						   psprintf("uses function \"%s\", not one of normalize_name, normalize_address, normalize_phone, digits, kana_key, romaji_key, romaji_words", s));
