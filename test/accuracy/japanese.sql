@@ -3,8 +3,8 @@
 -- test/data/generate_japanese.pl, and its pairwise precision, recall and F1
 -- against the generator's ground truth.
 --
---   perl test/data/generate_japanese.pl --persons 3000 --seed 1 > /tmp/jp.tsv
---   psql -v records=/tmp/jp.tsv -f test/accuracy/japanese.sql
+--   perl test/data/generate_japanese.pl --persons 3000 --seed 1 > jp.tsv
+--   psql -v records=jp.tsv -v threshold=2 -f test/accuracy/japanese.sql
 --
 -- Needs CREATE EXTENSION cdp in the database; replaces the records of the
 -- sources crm, shop, pos and web and the rule "japanese".  The last line
