@@ -5,8 +5,10 @@
 #
 #   test/accuracy/japanese.sh        against the database libpq's PG* variables name
 #
-# The database needs the cdp extension; the script replaces the records of
-# the sources crm, shop, pos and web and the rule "japanese" in it.
+# Run it in a scratch database with the cdp extension and no other source
+# records; the script replaces the records of
+# the sources crm, shop, pos and web and the rule "japanese" in it and
+# disables its other probabilistic rules.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 records=$(mktemp)
