@@ -12,7 +12,9 @@
 -- LEAKPROOF where a function cannot raise an error that depends on its
 -- arguments and returns nothing but the measure: levenshtein, osa_distance,
 -- jaro and token_set_similarity.  They can still fail for want of memory or
--- on a query cancel, as the built-in leakproof text equality can.  The
+-- on a query cancel, as the built-in leakproof text equality can (their
+-- buffers are huge allocations, so a long input never meets the 1GB
+-- request limit's error instead).  The
 -- functions with a checked parameter (levenshtein_le's max, jaro_winkler's
 -- prefix_scale, the n of the n-gram measures) raise 22023 on a bad value,
 -- which would reveal it, so they are not leakproof.
@@ -163,10 +165,11 @@ CREATE TYPE cdp.name_gist_key (
 	ALIGNMENT = double
 );
 
+-- consistent reads cdp.similarity_threshold, as the operator %~ does
 CREATE FUNCTION cdp.name_gist_consistent(pg_catalog.internal, pg_catalog.text, pg_catalog.int2, pg_catalog.oid, pg_catalog.internal)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'cdp_name_gist_consistent'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION cdp.name_gist_distance(pg_catalog.internal, pg_catalog.text, pg_catalog.int2, pg_catalog.oid, pg_catalog.internal)
 RETURNS pg_catalog.float8

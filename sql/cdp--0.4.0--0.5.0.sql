@@ -114,9 +114,16 @@ CREATE TABLE cdp.consent_current (
 );
 COMMENT ON TABLE cdp.consent_current IS 'derived: the decision in force per profile and purpose (latest explicit decision across the profile''s records and merged profiles)';
 
+CREATE FUNCTION cdp._consent_visible_support(internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cdp_consent_visible_support'
+	LANGUAGE C STRICT;
+COMMENT ON FUNCTION cdp._consent_visible_support(internal) IS
+	'internal: planner support (selectivity) of cdp._consent_visible';
+
 CREATE FUNCTION cdp._consent_visible(profile_id pg_catalog.int8) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'cdp_consent_visible'
-	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+	SUPPORT cdp._consent_visible_support;
 COMMENT ON FUNCTION cdp._consent_visible(pg_catalog.int8) IS
 	'internal (row-level security): whether the profile''s consent covers cdp.purpose and the current role may act for it';
 
@@ -239,6 +246,9 @@ REVOKE EXECUTE ON FUNCTION cdp._consent_events_added() FROM PUBLIC;
 CREATE TRIGGER consent_events_refresh AFTER INSERT ON cdp.consent_events
 	REFERENCING NEW TABLE AS new_events
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_events_added();
+
+-- a database upgraded from 0.4.0 may hold a ledger already
+SELECT cdp._consent_refresh(NULL);
 
 /* ------------------------------------------------------------------------
  * Reading and recording consent
@@ -535,9 +545,11 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON cdp.audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_log_append_only();
 
 /*
- * cdp._audit writes one audit row.  Other capabilities' SECURITY DEFINER
- * functions call it (identity merges, consent changes); details hold ids
- * and counts, never personal values.
+ * cdp._audit writes one audit row.  Other capabilities call it (identity
+ * merges, consent changes); details hold ids and counts, never personal
+ * values.  (Triggers on the ledger and the merge log would audit every
+ * tool's changes, but they would also fire while pg_restore loads those
+ * tables, adding false rows whose ids collide with the restored ones.)
  */
 CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFAULT '{}')
 	RETURNS bigint
@@ -567,8 +579,11 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) FROM PUBLIC;
+-- the roles that change personal data, for functions that run with the caller's rights
+-- (a row names the role that wrote it, so a role can only add rows about itself)
+GRANT EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) TO cdp_admin, cdp_steward, cdp_loader;
 COMMENT ON FUNCTION cdp._audit(text, bigint[], jsonb) IS
-	'internal: append a row to cdp.audit_log (called by cdp''s SECURITY DEFINER functions)';
+	'internal: append a row to cdp.audit_log (called by cdp''s functions that read or change personal data)';
 
 /*
  * cdp.audit_report lists the audit rows logged in [from_time, to_time)
@@ -598,7 +613,8 @@ BEGIN
 								 WHEN 'restrict' THEN 'restricted the processing of'
 								 WHEN 'unrestrict' THEN 'lifted the restriction of'
 								 WHEN 'tombstone_match' THEN 'loaded an identifier of an erased person into'
-								 ELSE a.action || ' on'
+								 WHEN 'consent_change' THEN 'recorded consent decisions of'
+								 ELSE replace(a.action, '_', ' ') || ' on'
 							 END,
 							 CASE cardinality(a.profile_ids)
 								 WHEN 0 THEN ' no profile'
@@ -716,29 +732,8 @@ COMMENT ON FUNCTION cdp._tombstone_hash(bytea, text, text) IS
  * value a normaliser refuses, trimmed and lower-cased.
  */
 CREATE FUNCTION cdp._tombstone_key(kind text, value text) RETURNS text
-	LANGUAGE plpgsql STABLE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF value IS NULL OR kind IS NULL THEN
-		RETURN NULL;
-	END IF;
-	IF kind = 'email' THEN
-		BEGIN
-			RETURN cdp.normalize_email(value);
-		EXCEPTION WHEN invalid_text_representation THEN
-			RETURN nullif(lower(btrim(value)), '');
-		END;
-	ELSIF kind = 'phone' THEN
-		BEGIN
-			RETURN cdp.normalize_phone(value);
-		EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN
-			RETURN nullif(lower(btrim(value)), '');
-		END;
-	END IF;
-	RETURN nullif(btrim(value), '');
-END
-$$;
+	AS 'MODULE_PATHNAME', 'cdp_tombstone_key_sql'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 REVOKE EXECUTE ON FUNCTION cdp._tombstone_key(text, text) FROM PUBLIC;
 
 CREATE TABLE cdp.tombstones (
@@ -747,7 +742,8 @@ CREATE TABLE cdp.tombstones (
 		CONSTRAINT tombstones_value_hash_length CHECK (length(value_hash) = 32),
 	erased_at		timestamptz NOT NULL DEFAULT now(),
 	request_id		bigint NOT NULL REFERENCES cdp.dsr_requests (request_id),
-	PRIMARY KEY (kind, value_hash)
+	-- the kind is part of the hashed message: the hash alone identifies a tombstone
+	PRIMARY KEY (value_hash)
 );
 COMMENT ON TABLE cdp.tombstones IS 'one-way marks of erased persons'' identifiers (keyed SHA-256), which stop their re-ingestion';
 COMMENT ON COLUMN cdp.tombstones.value_hash IS 'HMAC-SHA256 of the kind and normalised value under the key in cdp.dsr_secret';
@@ -1050,6 +1046,14 @@ DECLARE
 	summary		jsonb;
 	restrictions regclass := to_regclass('cdp.processing_restrictions');
 BEGIN
+	/*
+	 * An identifier loaded while the erasure runs would miss its tombstones
+	 * (not yet committed).  Erasures take this lock exclusively, the
+	 * tombstone trigger shares it: a load waits for a running erasure, then
+	 * (at READ COMMITTED) sees its tombstones; an erasure waits for the
+	 * loading transactions in flight.  Taken first, before any row lock.
+	 */
+	PERFORM pg_advisory_xact_lock('cdp.tombstones'::regclass::oid::bigint);
 	person := cdp._dsr_person(erase_person.profile_id);
 	-- lock the person's profiles and records, then look again: membership may have changed meanwhile
 	PERFORM 1 FROM cdp.profiles p WHERE p.profile_id = ANY (person.profile_ids) ORDER BY p.profile_id FOR UPDATE;
@@ -1210,64 +1214,22 @@ COMMENT ON FUNCTION cdp.erase_person(bigint, boolean) IS
  * Re-ingestion of an erased person: a new or changed identifier, or a
  * record's e-mail or phone, whose normalised value matches a tombstone is
  * refused (42501), or with the setting reingestion = 'flag' loaded with a
- * warning and an audit row.  SECURITY DEFINER: loaders may not read the
- * tombstones or their key.  With no tombstone at all it costs one probe.
+ * warning and an audit row.  In C (src/consent/dsr_reingest.c), for the
+ * loader's sake: it reads the tombstones and their key, which loaders may
+ * not read, without a SECURITY DEFINER call; with no tombstone at all it
+ * costs one look at the size of cdp.tombstones.  Arguments: none for
+ * cdp.identifiers (columns kind and value), else the columns to check, each
+ * named after its identifier kind.
  */
 CREATE FUNCTION cdp._tombstone_check() RETURNS trigger
-	LANGUAGE plpgsql
-	SECURITY DEFINER
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	key			bytea;
-	hit			record;
-	mode		text;
-BEGIN
-	IF NOT EXISTS (SELECT 1 FROM cdp.tombstones) THEN
-		RETURN NEW;
-	END IF;
-	key := cdp._dsr_secret(false);
-	IF key IS NULL THEN
-		RETURN NEW;
-	END IF;
-	IF TG_TABLE_NAME = 'identifiers' THEN
-		SELECT t.kind, t.request_id INTO hit
-		  FROM cdp.tombstones t
-		 WHERE t.kind = NEW.kind
-		   AND t.value_hash = cdp._tombstone_hash(key, NEW.kind, cdp._tombstone_key(NEW.kind, NEW.value));
-	ELSE
-		SELECT t.kind, t.request_id INTO hit
-		  FROM (VALUES ('email', NEW.email), ('phone', NEW.phone)) AS v(kind, value)
-		  JOIN cdp.tombstones t
-			ON t.kind = v.kind AND t.value_hash = cdp._tombstone_hash(key, v.kind, cdp._tombstone_key(v.kind, v.value))
-		 WHERE v.value IS NOT NULL
-		 LIMIT 1;
-	END IF;
-	IF hit.kind IS NULL THEN
-		RETURN NEW;
-	END IF;
-	SELECT s.value INTO mode FROM cdp.dsr_settings s WHERE s.setting = 'reingestion';
-	IF mode = 'flag' THEN
-		PERFORM cdp._audit('tombstone_match', ARRAY[NEW.profile_id],
-						   jsonb_build_object('request_id', hit.request_id, 'table', TG_TABLE_NAME,
-											  'kind', hit.kind, 'record_id', NEW.record_id));
-		RAISE WARNING 'loading the % of an erased person', hit.kind
-			USING DETAIL = pg_catalog.format('The value matches the tombstone of erasure request %s.', hit.request_id),
-				  HINT = 'The person asked to be erased; remove the row unless they came back of their own accord.';
-		RETURN NEW;
-	END IF;
-	RAISE EXCEPTION 'refusing to load the % of an erased person', hit.kind
-		USING ERRCODE = 'insufficient_privilege',
-			  DETAIL = pg_catalog.format('The value matches the tombstone of erasure request %s.', hit.request_id),
-			  HINT = 'The person asked to be erased: do not load their data again.  The setting reingestion in cdp.dsr_settings can flag instead of refuse.';
-END
-$$;
+	AS 'MODULE_PATHNAME', 'cdp_tombstone_check'
+	LANGUAGE C;
 REVOKE EXECUTE ON FUNCTION cdp._tombstone_check() FROM PUBLIC;
 
 CREATE TRIGGER identifiers_tombstone_check BEFORE INSERT OR UPDATE OF kind, value ON cdp.identifiers
 	FOR EACH ROW EXECUTE FUNCTION cdp._tombstone_check();
 CREATE TRIGGER source_records_tombstone_check BEFORE INSERT OR UPDATE OF email, phone ON cdp.source_records
-	FOR EACH ROW EXECUTE FUNCTION cdp._tombstone_check();
+	FOR EACH ROW EXECUTE FUNCTION cdp._tombstone_check('email', 'phone');
 
 /* ------------------------------------------------------------------------
  * Restriction of processing

@@ -67,8 +67,16 @@ SELECT cdp._audit(NULL, '{1}', '{}');
 \echo :SQLSTATE
 SELECT cdp._audit('merge', '{1}', '[1, 2]');
 \echo :SQLSTATE
--- no role but the owner's code may call it
-SET ROLE regress_audit_steward;
+-- roles that change data may call it (for functions that run with their
+-- rights); the row names them, so they can only add rows about themselves
+CREATE ROLE regress_audit_loader;
+GRANT cdp_loader TO regress_audit_loader;
+SET ROLE regress_audit_loader;
+SELECT cdp._audit('consent_change', '{2}', '{"consent_events": 2}') > 0 AS written_by_a_loader;
+RESET ROLE;
+SELECT acting_role, action, profile_ids FROM cdp.audit_log ORDER BY audit_id DESC LIMIT 1;
+-- others may not
+SET ROLE regress_audit_analyst;
 SELECT cdp._audit('forged', '{1}', '{}');
 \echo :SQLSTATE
 RESET ROLE;
@@ -138,4 +146,4 @@ RESET ROLE;
 
 DROP FUNCTION public.regress_audit_wrapper(bigint);
 DROP EXTENSION cdp;
-DROP ROLE regress_audit_steward, regress_audit_admin, regress_audit_analyst;
+DROP ROLE regress_audit_steward, regress_audit_admin, regress_audit_analyst, regress_audit_loader;

@@ -114,9 +114,22 @@ END
 $$;
 SELECT profile_id FROM cdp.profiles WHERE pg_temp.leak(email) ORDER BY 1;
 SELECT count(*) FROM cdp.identifiers WHERE pg_temp.leak(value);
--- EXPLAIN ANALYZE: the policy runs first; only the visible rows come out
+-- EXPLAIN ANALYZE: the policy runs first; only the visible rows come out,
+-- and the rows it removed are not counted
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT * FROM cdp.profiles WHERE pg_temp.leak(email);
+-- an indexed equality is leakproof and runs before the policy, as the
+-- index condition: the filter count would tell that a hidden row matches
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT * FROM cdp.identifiers WHERE kind = 'email' AND value = 'p5@example.jp';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT * FROM cdp.identifiers WHERE kind = 'email' AND value = 'nobody@example.jp';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON)
+SELECT profile_id FROM cdp.profiles WHERE profile_id = 5;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
 -- COPY goes through the policy too
 COPY cdp.profiles (profile_id, email) TO STDOUT;
 COPY (SELECT profile_id FROM cdp.events ORDER BY 1) TO STDOUT;
@@ -206,6 +219,21 @@ SELECT * FROM public.regress_seen();
 UPDATE cdp.source_records SET email = 'changed@example.jp' WHERE profile_id = 5;
 UPDATE cdp.source_records SET full_name = 'Unresolved Person' WHERE profile_id IS NULL;
 UPDATE cdp.profiles SET given_name = 'One' WHERE profile_id IN (1, 5);
+-- SECURITY DEFINER functions do not use the caller's search_path: a
+-- look-alike placed before pg_catalog never runs with the owner's rights
+RESET ROLE;
+CREATE FUNCTION regress_evil.unnest(anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'look-alike unnest ran as %', current_user;
+END
+$$;
+CREATE FUNCTION regress_evil.array_agg(anyelement) RETURNS anyarray LANGUAGE sql AS 'SELECT NULL';
+SET ROLE regress_steward;
+SET search_path = regress_evil, pg_catalog, cdp;
+SELECT cdp.consent_refresh(ARRAY[1, 2]::bigint[]);
+SELECT cdp.record_consent('analytics', 'granted', profile_id => 4, collected_at => '2025-01-01') > 0 AS recorded;
+RESET search_path;
+SELECT string_agg(profile_id::text, ',' ORDER BY profile_id) AS after_refresh FROM cdp.profiles;
 
 -- the loader: inserts, reads nothing back, acts for no purpose
 RESET ROLE;

@@ -161,3 +161,12 @@ SELECT cdp._protect_personal_table('public.no_profile');
 DROP TABLE public.no_profile;
 
 DROP EXTENSION cdp;
+
+-- an upgrade from 0.4.0 derives the state of a ledger that is already there
+CREATE EXTENSION cdp VERSION '0.4.0';
+INSERT INTO cdp.profiles (family_name) VALUES ('Before the upgrade');
+INSERT INTO cdp.consent_events (profile_id, purpose, decision, collected_at)
+SELECT profile_id, 'analytics', 'granted', '2024-01-01' FROM cdp.profiles;
+ALTER EXTENSION cdp UPDATE TO '0.5.0';
+SELECT purpose, state, allowed FROM cdp.consent_state;
+DROP EXTENSION cdp;

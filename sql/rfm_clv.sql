@@ -101,6 +101,24 @@ SELECT count(*) AS customers,
                cdp.bgnbd_probability_alive(m, frequency, recency, t) AS alive
           FROM cdnow, bgnbd) p;
 
+-- each call site remembers the model and the brackets by (frequency, t,
+-- horizon): a model that changes from row to row is parsed again and
+-- nothing derived from the other is used; with more distinct t than the
+-- table holds (5,000 here) it is emptied or turned off, and the values
+-- do not depend on the order of the rows
+SELECT count(*) AS calls,
+       bool_and(abs(cdp.bgnbd_expected_purchases(m, 39, frequency, recency, t) / reference - 1) < 1e-12) AS matches
+  FROM (VALUES (ROW(0.5, 5, 3.5, 6, NULL, NULL, NULL, NULL)::cdp.bgnbd_model, 2, 30, 38, 0.832802526171086861271),
+               ((SELECT m FROM fixed), 2, 30.43, 38.86, 1.22591044415685695310)) v(m, frequency, recency, t, reference),
+       generate_series(1, 3) again;
+CREATE TABLE many AS
+SELECT i, i % 7 AS frequency, (i % 7) * 3.0 AS recency, 25 + (i % 5000) / 100.0 AS t FROM generate_series(1, 12000) i;
+SELECT count(*) AS customers, count(*) FILTER (WHERE a.e IS DISTINCT FROM b.e) AS differ
+  FROM (SELECT i, cdp.bgnbd_expected_purchases(m, 39, frequency, recency, t) AS e FROM many, fixed) a
+  JOIN (SELECT i, cdp.bgnbd_expected_purchases(m, 39, frequency, recency, t) AS e
+          FROM (SELECT * FROM many ORDER BY t DESC, frequency) s, fixed) b USING (i);
+DROP TABLE many;
+
 -- the fit is the same when it runs in parallel (states serialised, combined)
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;

@@ -34,6 +34,7 @@ _PG_init(void)
 	cdp_match_similarity_init();
 	cdp_purpose_init();
 	cdp_consent_cache_init();
+	cdp_explain_counts_init();
 	MarkGUCPrefixReserved("cdp");
 }
 

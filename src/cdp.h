@@ -18,5 +18,6 @@ extern void cdp_default_region_init(void);	/* match/default_region.c */
 extern void cdp_match_similarity_init(void);	/* match/name_ngrams.c */
 extern void cdp_purpose_init(void);	/* consent/purpose_guc.c */
 extern void cdp_consent_cache_init(void);	/* consent/consent_cache.c */
+extern void cdp_explain_counts_init(void);	/* consent/explain_counts.c */
 
 #endif							/* CDP_H */

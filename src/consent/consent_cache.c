@@ -53,6 +53,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/supportnodes.h"
 #include "storage/sinval.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -377,17 +378,17 @@ consent_ref_refresh(FmgrInfo *flinfo)
 		flinfo->fn_extra = ref;
 	}
 
+	/* the keys change only once the new set is in hand (lookup may fail) */
+	if (purpose[0] == '\0')
+		set = &empty_set;
+	else
+		set = consent_set_lookup(GetUserId(), purpose, GetCurrentStatementStartTimestamp());
+	consent_set_release(ref->set);
+	ref->set = set;
 	ref->statement_ts = GetCurrentStatementStartTimestamp();
 	ref->command_id = GetCurrentCommandId(false);
 	ref->userid = GetUserId();
 	ref->purpose_generation = cdp_consent_purpose_generation();
-
-	if (purpose[0] == '\0')
-		set = &empty_set;
-	else
-		set = consent_set_lookup(ref->userid, purpose, ref->statement_ts);
-	consent_set_release(ref->set);
-	ref->set = set;
 	return ref;
 }
 
@@ -447,4 +448,31 @@ cdp_consent_invalidate(PG_FUNCTION_ARGS)
 	if (OidIsValid(relid))
 		CacheInvalidateRelcacheByRelid(relid);
 	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(cdp_consent_visible_support);
+
+/*
+ * Planner support for cdp._consent_visible: its selectivity.  Without it
+ * the planner takes a boolean function to keep a third of the rows, and a
+ * policy on every personal table would turn plans upside down (a hash
+ * aggregate spilling to disk where the unfiltered query streams a sorted
+ * index).  The planner is told 1.0, the plan of the same query without
+ * row-level security: the set of consented profiles depends on the
+ * session's purpose and changes without invalidating cached plans, and
+ * over-estimating rows is the harmless direction.
+ */
+Datum
+cdp_consent_visible_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+
+	if (IsA(rawreq, SupportRequestSelectivity))
+	{
+		SupportRequestSelectivity *req = (SupportRequestSelectivity *) rawreq;
+
+		req->selectivity = 1.0;
+		PG_RETURN_POINTER(req);
+	}
+	PG_RETURN_POINTER(NULL);
 }

@@ -20,7 +20,8 @@ CdpCharMask *
 cdp_charmask_blocks(const pg_wchar *p, int len)
 {
 	int			nblocks = (len + 63) / 64;
-	CdpCharMask *m = palloc0(sizeof(CdpCharMask) * nblocks);
+	CdpCharMask *m = palloc_extended(sizeof(CdpCharMask) * (Size) nblocks,
+									 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	int			i;
 
 	for (i = 0; i < len; i++)

@@ -40,11 +40,16 @@ cdp_decode(const char *s, int nbytes, CdpCodePoints *out)
 	pg_wchar   *dst;
 	int			n = 0;
 
-	/* a string never has more characters than bytes */
+	/*
+	 * A string never has more characters than bytes.  Huge: a text of up
+	 * to 1GB may need 4GB here, and the leakproof measures must fail only for
+	 * want of memory, never with an error that depends on the input.
+	 */
 	if (nbytes <= CDP_CP_STACK)
 		out->chars = out->local;
 	else
-		out->chars = palloc(sizeof(pg_wchar) * nbytes);
+		out->chars = palloc_extended(sizeof(pg_wchar) * (Size) nbytes,
+									 MCXT_ALLOC_HUGE);
 	dst = out->chars;
 
 	if (unlikely(!cdp_database_is_utf8()))

@@ -111,7 +111,7 @@ jaro_short(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
 static double
 jaro_long(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
 {
-	int			nslots = 1;
+	int64		nslots = 1;
 	pg_wchar   *keys;
 	int		   *cursor;
 	int		   *next_same;
@@ -123,21 +123,25 @@ jaro_long(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
 				j,
 				k;
 
-	while (nslots < 2 * blen)
+	/* huge allocations: see cdp_decode() */
+	while (nslots < 2 * (int64) blen)
 		nslots <<= 1;
-	keys = palloc0(sizeof(pg_wchar) * nslots);
-	cursor = palloc(sizeof(int) * nslots);
-	next_same = palloc(sizeof(int) * blen);
-	bflags = palloc0(sizeof(bool) * blen);
-	matched = palloc(sizeof(pg_wchar) * Min(alen, blen));
+	keys = palloc_extended(sizeof(pg_wchar) * nslots,
+						   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	cursor = palloc_extended(sizeof(int) * nslots, MCXT_ALLOC_HUGE);
+	next_same = palloc_extended(sizeof(int) * (Size) blen, MCXT_ALLOC_HUGE);
+	bflags = palloc_extended(sizeof(bool) * (Size) blen,
+							 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	matched = palloc_extended(sizeof(pg_wchar) * (Size) Min(alen, blen),
+							  MCXT_ALLOC_HUGE);
 
 	/* chains of equal characters of b, built backwards */
 	for (j = blen - 1; j >= 0; j--)
 	{
-		int			slot = (int) ((b[j] * UINT64CONST(0x9E3779B97F4A7C15)) >> 32) & (nslots - 1);
+		int			slot = (int) (((b[j] * UINT64CONST(0x9E3779B97F4A7C15)) >> 32) & (nslots - 1));
 
 		while (keys[slot] != 0 && keys[slot] != b[j])
-			slot = (slot + 1) & (nslots - 1);
+			slot = (int) ((slot + 1) & (nslots - 1));
 		if (keys[slot] == 0)
 		{
 			keys[slot] = b[j];
@@ -157,9 +161,9 @@ jaro_long(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int window)
 
 		if (lo > hi)
 			break;
-		slot = (int) ((a[i] * UINT64CONST(0x9E3779B97F4A7C15)) >> 32) & (nslots - 1);
+		slot = (int) (((a[i] * UINT64CONST(0x9E3779B97F4A7C15)) >> 32) & (nslots - 1));
 		while (keys[slot] != 0 && keys[slot] != a[i])
-			slot = (slot + 1) & (nslots - 1);
+			slot = (int) ((slot + 1) & (nslots - 1));
 		if (keys[slot] == 0)
 			continue;
 		p = cursor[slot];
@@ -233,18 +237,8 @@ PG_FUNCTION_INFO_V1(cdp_jaro_text);
 Datum
 cdp_jaro_text(PG_FUNCTION_ARGS)
 {
-	text	   *ta = PG_GETARG_TEXT_PP(0);
-	text	   *tb = PG_GETARG_TEXT_PP(1);
-	CdpCodePoints a;
-	CdpCodePoints b;
-	double		s;
-
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
-	s = cdp_jaro(a.chars, a.len, b.chars, b.len);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
-	PG_RETURN_FLOAT8(s);
+	PG_RETURN_FLOAT8(cdp_similarity_of_texts(PG_GETARG_TEXT_PP(0),
+											 PG_GETARG_TEXT_PP(1), cdp_jaro));
 }
 
 PG_FUNCTION_INFO_V1(cdp_jaro_winkler_text);
@@ -275,10 +269,8 @@ cdp_jaro_winkler_text(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("threshold must not be NaN")));
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
+	cdp_decode_pair(ta, tb, false, &a, &b);
 	s = cdp_jaro_winkler(a.chars, a.len, b.chars, b.len, prefix_scale, threshold);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
+	cdp_codepoints_free_pair(&a, &b);
 	PG_RETURN_FLOAT8(s);
 }

@@ -233,13 +233,7 @@ kana_key_codes(const pg_wchar *codes, int n, char *out)
 void
 cdp_kana_key(const char *str, int len, StringInfo out)
 {
-	pg_wchar   *codes;
-	int			n;
-
-	codes = cdp_fold_text(str, len, &n);
-	enlargeStringInfo(out, 4 * n);
-	out->len += kana_key_codes(codes, n, out->data + out->len);
-	out->data[out->len] = '\0';
+	cdp_fold_write(str, len, kana_key_codes, out);
 }
 
 PG_FUNCTION_INFO_V1(cdp_kana_key_sql);
@@ -249,14 +243,7 @@ Datum
 cdp_kana_key_sql(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
-	pg_wchar   *codes;
-	int			n;
-	text	   *result;
-	int			outlen;
 
-	codes = cdp_fold_text(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), &n);
-	result = palloc(VARHDRSZ + 4 * (Size) n);
-	outlen = kana_key_codes(codes, n, VARDATA(result));
-	SET_VARSIZE(result, VARHDRSZ + outlen);
-	PG_RETURN_TEXT_P(result);
+	PG_RETURN_TEXT_P(cdp_fold_write_text(VARDATA_ANY(arg),
+										 VARSIZE_ANY_EXHDR(arg), kana_key_codes));
 }

@@ -27,137 +27,33 @@
 #include "utils/builtins.h"
 
 #include "match/charmask.h"
+#include "match/myers.h"
 #include "match/similarity.h"
 
-/*
- * A pattern of at most CDP_SMALL_PATTERN characters (most names) gets its
- * match masks by direct comparison, cheaper than a table (charmask.h).
- */
 static int
 myers_small(const pg_wchar *p, int m, const pg_wchar *t, int n, int max)
 {
-	uint64		vp = ~UINT64CONST(0);
-	uint64		vn = 0;
-	uint64		last = UINT64CONST(1) << (m - 1);
-	int			score = m;
 	pg_wchar	pad[CDP_SMALL_PATTERN] = {0};
-	int			j;
 
 	memcpy(pad, p, sizeof(pg_wchar) * m);
-	for (j = 0; j < n; j++)
-	{
-		uint64		eq = cdp_charmask_small_eq(pad, t[j]);
-		uint64		x = eq | vn;
-		uint64		d0 = (((x & vp) + vp) ^ vp) | x;
-		uint64		hp = vn | ~(d0 | vp);
-		uint64		hn = vp & d0;
-
-		score += (hp & last) ? 1 : 0;
-		score -= (hn & last) ? 1 : 0;
-		if (max >= 0 && score - (n - 1 - j) > max)
-			return max + 1;
-		hp = (hp << 1) | 1;
-		hn = hn << 1;
-		vp = hn | ~(d0 | hp);
-		vn = hp & d0;
-		if (unlikely((j & 0xFFFF) == 0xFFFF))
-			CHECK_FOR_INTERRUPTS();
-	}
-	return score;
+	return cdp_myers_word(pad, NULL, m, t, n, max, false);
 }
 
-/*
- * One word: the pattern p (1..64 characters) against the text t.  With
- * max >= 0, stop with max + 1 as soon as the last row's value minus the
- * columns left exceeds max (the distance can only fall by one a column).
- */
 static int
 myers_single(const pg_wchar *p, int m, const pg_wchar *t, int n, int max)
 {
-	CdpCharMask *mask = cdp_charmask_single(p, m);
-	uint64		vp = ~UINT64CONST(0);
-	uint64		vn = 0;
-	uint64		last = UINT64CONST(1) << (m - 1);
-	int			score = m;
-	int			j;
+	int			score;
 
-	for (j = 0; j < n; j++)
-	{
-		uint64		eq = cdp_charmask_get(mask, t[j]);
-		uint64		x = eq | vn;
-		uint64		d0 = (((x & vp) + vp) ^ vp) | x;
-		uint64		hp = vn | ~(d0 | vp);
-		uint64		hn = vp & d0;
-
-		score += (hp & last) ? 1 : 0;
-		score -= (hn & last) ? 1 : 0;
-		if (max >= 0 && score - (n - 1 - j) > max)
-		{
-			score = max + 1;
-			break;
-		}
-		hp = (hp << 1) | 1;
-		hn = hn << 1;
-		vp = hn | ~(d0 | hp);
-		vn = hp & d0;
-		if (unlikely((j & 0xFFFF) == 0xFFFF))
-			CHECK_FOR_INTERRUPTS();
-	}
+	score = cdp_myers_word(NULL, cdp_charmask_single(p, m), m, t, n, max,
+						   false);
 	cdp_charmask_release(p, m);
 	return score;
 }
 
-/*
- * Blocks of 64: the pattern p (more than 64 characters) against t.  Each
- * block takes the horizontal delta entering its top row (+1 for the first
- * block: row 0 of the matrix counts up) and passes on the one leaving its
- * bottom row; the last block's output moves the distance.
- */
 static int
 myers_blocks(const pg_wchar *p, int m, const pg_wchar *t, int n)
 {
-	int			nblocks = (m + 63) / 64;
-	CdpCharMask *mask = cdp_charmask_blocks(p, m);
-	uint64	   *vp = palloc(sizeof(uint64) * nblocks);
-	uint64	   *vn = palloc0(sizeof(uint64) * nblocks);
-	int			lastbit = (m - 1) % 64;
-	int			score = m;
-	int			b,
-				j;
-
-	for (b = 0; b < nblocks; b++)
-		vp[b] = ~UINT64CONST(0);
-
-	for (j = 0; j < n; j++)
-	{
-		pg_wchar	c = t[j];
-		int			hin = 1;
-
-		for (b = 0; b < nblocks; b++)
-		{
-			uint64		eq = cdp_charmask_get(&mask[b], c);
-			uint64		x = eq | (hin < 0 ? 1 : 0) | vn[b];
-			uint64		d0 = (((x & vp[b]) + vp[b]) ^ vp[b]) | x;
-			uint64		hp = vn[b] | ~(d0 | vp[b]);
-			uint64		hn = vp[b] & d0;
-			int			bit = (b == nblocks - 1) ? lastbit : 63;
-			int			hout;
-
-			hout = ((hp >> bit) & 1) ? 1 : (((hn >> bit) & 1) ? -1 : 0);
-			hp = (hp << 1) | (hin > 0 ? 1 : 0);
-			hn = (hn << 1) | (hin < 0 ? 1 : 0);
-			vp[b] = hn | ~(d0 | hp);
-			vn[b] = hp & d0;
-			hin = hout;
-		}
-		score += hin;
-		if ((j & 0x3FF) == 0x3FF)
-			CHECK_FOR_INTERRUPTS();
-	}
-	pfree(mask);
-	pfree(vp);
-	pfree(vn);
-	return score;
+	return cdp_myers_blocks(p, m, t, n, false);
 }
 
 /*
@@ -236,17 +132,7 @@ cdp_levenshtein(const pg_wchar *a, int alen, const pg_wchar *b, int blen)
 	cdp_strip_common_affixes(&a, &alen, &b, &blen);
 	if (alen == 0 || blen == 0)
 		return alen + blen;
-	/* the shorter string is the pattern */
-	if (alen > blen)
-	{
-		const pg_wchar *t = a;
-		int			tl = alen;
-
-		a = b;
-		alen = blen;
-		b = t;
-		blen = tl;
-	}
+	cdp_shorter_first(&a, &alen, &b, &blen);
 	if (alen <= CDP_SMALL_PATTERN)
 		return myers_small(a, alen, b, blen, -1);
 	if (alen <= 64)
@@ -270,16 +156,7 @@ cdp_levenshtein_le(const pg_wchar *a, int alen, const pg_wchar *b, int blen,
 		return max + 1;
 	if (alen == 0 || blen == 0)
 		return alen + blen;		/* <= max, checked above */
-	if (alen > blen)
-	{
-		const pg_wchar *t = a;
-		int			tl = alen;
-
-		a = b;
-		alen = blen;
-		b = t;
-		blen = tl;
-	}
+	cdp_shorter_first(&a, &alen, &b, &blen);
 	if (alen <= CDP_SMALL_PATTERN)
 		return myers_small(a, alen, b, blen, max);
 	if (alen <= 64)
@@ -303,23 +180,8 @@ PG_FUNCTION_INFO_V1(cdp_levenshtein_text);
 Datum
 cdp_levenshtein_text(PG_FUNCTION_ARGS)
 {
-	text	   *ta = PG_GETARG_TEXT_PP(0);
-	text	   *tb = PG_GETARG_TEXT_PP(1);
-	const char *pa = VARDATA_ANY(ta);
-	const char *pb = VARDATA_ANY(tb);
-	int			la = VARSIZE_ANY_EXHDR(ta);
-	int			lb = VARSIZE_ANY_EXHDR(tb);
-	CdpCodePoints a;
-	CdpCodePoints b;
-	int			d;
-
-	cdp_strip_common_bytes(&pa, &la, &pb, &lb);
-	cdp_decode(pa, la, &a);
-	cdp_decode(pb, lb, &b);
-	d = cdp_levenshtein(a.chars, a.len, b.chars, b.len);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
-	PG_RETURN_INT32(d);
+	PG_RETURN_INT32(cdp_distance_of_texts(PG_GETARG_TEXT_PP(0),
+										  PG_GETARG_TEXT_PP(1), cdp_levenshtein));
 }
 
 PG_FUNCTION_INFO_V1(cdp_levenshtein_le_text);
@@ -334,10 +196,6 @@ cdp_levenshtein_le_text(PG_FUNCTION_ARGS)
 	text	   *ta = PG_GETARG_TEXT_PP(0);
 	text	   *tb = PG_GETARG_TEXT_PP(1);
 	int32		max = PG_GETARG_INT32(2);
-	const char *pa = VARDATA_ANY(ta);
-	const char *pb = VARDATA_ANY(tb);
-	int			la = VARSIZE_ANY_EXHDR(ta);
-	int			lb = VARSIZE_ANY_EXHDR(tb);
 	CdpCodePoints a;
 	CdpCodePoints b;
 	int			d;
@@ -347,11 +205,8 @@ cdp_levenshtein_le_text(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max must not be negative"),
 				 errdetail("max is %d.", max)));
-	cdp_strip_common_bytes(&pa, &la, &pb, &lb);
-	cdp_decode(pa, la, &a);
-	cdp_decode(pb, lb, &b);
+	cdp_decode_pair(ta, tb, true, &a, &b);
 	d = cdp_levenshtein_le(a.chars, a.len, b.chars, b.len, max);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
+	cdp_codepoints_free_pair(&a, &b);
 	PG_RETURN_INT32(d);
 }

@@ -291,22 +291,32 @@ cdp_name_gist_decompress(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(entry);
 }
 
-PG_FUNCTION_INFO_V1(cdp_name_gist_consistent);
-
-Datum
-cdp_name_gist_consistent(PG_FUNCTION_ARGS)
+/*
+ * The upper bound of the similarity of the names under an entry to the
+ * query, for the support functions below; every match is rechecked.
+ */
+static double
+entry_bound(FunctionCallInfo fcinfo, StrategyNumber expected)
 {
 	GISTENTRY  *entry = (GISTENTRY *) PG_GETARG_POINTER(0);
 	text	   *query = PG_GETARG_TEXT_PP(1);
 	StrategyNumber strategy = (StrategyNumber) PG_GETARG_UINT16(2);
 	bool	   *recheck = (bool *) PG_GETARG_POINTER(4);
-	NameGistKey *key = DatumGetNameGistKey(entry->key);
-	CdpNameGrams *q = cdp_name_grams_cached(fcinfo->flinfo, query);
 
-	if (strategy != NAME_SIMILAR_STRATEGY)
+	if (strategy != expected)
 		elog(ERROR, "unrecognized strategy number: %d", strategy);
 	*recheck = true;
-	PG_RETURN_BOOL(similarity_bound(key, q) >= cdp_similarity_threshold);
+	return similarity_bound(DatumGetNameGistKey(entry->key),
+							cdp_name_grams_cached(fcinfo->flinfo, query));
+}
+
+PG_FUNCTION_INFO_V1(cdp_name_gist_consistent);
+
+Datum
+cdp_name_gist_consistent(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(entry_bound(fcinfo, NAME_SIMILAR_STRATEGY) >=
+				   cdp_similarity_threshold);
 }
 
 PG_FUNCTION_INFO_V1(cdp_name_gist_distance);
@@ -314,17 +324,7 @@ PG_FUNCTION_INFO_V1(cdp_name_gist_distance);
 Datum
 cdp_name_gist_distance(PG_FUNCTION_ARGS)
 {
-	GISTENTRY  *entry = (GISTENTRY *) PG_GETARG_POINTER(0);
-	text	   *query = PG_GETARG_TEXT_PP(1);
-	StrategyNumber strategy = (StrategyNumber) PG_GETARG_UINT16(2);
-	bool	   *recheck = (bool *) PG_GETARG_POINTER(4);
-	NameGistKey *key = DatumGetNameGistKey(entry->key);
-	CdpNameGrams *q = cdp_name_grams_cached(fcinfo->flinfo, query);
-
-	if (strategy != NAME_DISTANCE_STRATEGY)
-		elog(ERROR, "unrecognized strategy number: %d", strategy);
-	*recheck = true;
-	PG_RETURN_FLOAT8(1.0 - similarity_bound(key, q));
+	PG_RETURN_FLOAT8(1.0 - entry_bound(fcinfo, NAME_DISTANCE_STRATEGY));
 }
 
 PG_FUNCTION_INFO_V1(cdp_name_gist_union);

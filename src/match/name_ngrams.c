@@ -22,6 +22,7 @@
 #include "cdp.h"
 #include "match/name_index.h"
 #include "match/normalize.h"
+#include "match/sorted_keys.h"
 
 /*
  * Default 0.5: a Dice coefficient of 0.5 is a Jaccard index of 1/3, about
@@ -86,40 +87,11 @@ cdp_name_fold(const char *s, int nbytes, CdpCodePoints *out)
 	out->len = n;
 }
 
-static void
-sort_keys(uint64 *k, int n)
-{
-	int			i;
-
-	for (i = 1; i < n; i++)
-	{
-		uint64		v = k[i];
-		int			j = i - 1;
-
-		while (j >= 0 && k[j] > v)
-		{
-			k[j + 1] = k[j];
-			j--;
-		}
-		k[j + 1] = v;
-	}
-}
-
-static int
-compare_keys(const void *x, const void *y)
-{
-	uint64		a = *(const uint64 *) x;
-	uint64		b = *(const uint64 *) y;
-
-	return (a > b) - (a < b);
-}
-
 int
 cdp_name_grams(const pg_wchar *f, int len, uint64 *keys)
 {
 	int			n = 0;
-	int			i,
-				out;
+	int			i;
 
 	if (len == 0)
 		return 0;
@@ -134,41 +106,15 @@ cdp_name_grams(const pg_wchar *f, int len, uint64 *keys)
 		if (f[i] >= CDP_UNIGRAM_FROM)
 			keys[n++] = f[i];
 	}
-	if (n <= 48)
-		sort_keys(keys, n);
-	else
-		qsort(keys, n, sizeof(uint64), compare_keys);
-	for (i = 1, out = 1; i < n; i++)
-	{
-		if (keys[i] != keys[out - 1])
-			keys[out++] = keys[i];
-	}
-	return out;
+	return cdp_keys_sort_unique(keys, n);
 }
 
 double
 cdp_gram_dice(const uint64 *a, int na, const uint64 *b, int nb)
 {
-	int			i = 0,
-				j = 0,
-				common = 0;
-
 	if (na == 0 || nb == 0)
 		return 0.0;
-	while (i < na && j < nb)
-	{
-		if (a[i] == b[j])
-		{
-			common++;
-			i++;
-			j++;
-		}
-		else if (a[i] < b[j])
-			i++;
-		else
-			j++;
-	}
-	return 2.0 * common / (na + nb);
+	return 2.0 * cdp_keys_common(a, na, b, nb) / (na + nb);
 }
 
 /* the query text the cache was built from, and its grams */

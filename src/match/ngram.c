@@ -23,72 +23,9 @@
 #include "utils/builtins.h"
 
 #include "match/similarity.h"
+#include "match/sorted_keys.h"
 
 #define STACK_GRAMS 128
-
-/* a gram: where it starts and how many characters it has */
-typedef struct Gram
-{
-	const pg_wchar *start;
-	int			len;
-} Gram;
-
-static int
-compare_keys(const void *x, const void *y)
-{
-	uint64		a = *(const uint64 *) x;
-	uint64		b = *(const uint64 *) y;
-
-	return (a > b) - (a < b);
-}
-
-static int
-compare_grams(const void *x, const void *y)
-{
-	const Gram *a = (const Gram *) x;
-	const Gram *b = (const Gram *) y;
-	int			n = Min(a->len, b->len);
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		if (a->start[i] != b->start[i])
-			return a->start[i] < b->start[i] ? -1 : 1;
-	}
-	return (a->len > b->len) - (a->len < b->len);
-}
-
-/* sort and drop duplicates; insertion sort for the usual short names */
-static int
-sort_unique_keys(uint64 *k, int n)
-{
-	int			i,
-				out;
-
-	if (n <= 32)
-	{
-		for (i = 1; i < n; i++)
-		{
-			uint64		v = k[i];
-			int			j = i - 1;
-
-			while (j >= 0 && k[j] > v)
-			{
-				k[j + 1] = k[j];
-				j--;
-			}
-			k[j + 1] = v;
-		}
-	}
-	else
-		qsort(k, n, sizeof(uint64), compare_keys);
-	for (i = 1, out = (n > 0 ? 1 : 0); i < n; i++)
-	{
-		if (k[i] != k[out - 1])
-			k[out++] = k[i];
-	}
-	return out;
-}
 
 /* the sorted distinct grams of s as keys (n <= 2); returns the count */
 static int
@@ -113,34 +50,11 @@ gram_keys(const pg_wchar *s, int len, int n, uint64 *keys)
 		for (i = 0; i + 1 < len; i++)
 			keys[count++] = ((uint64) s[i] << 32) | s[i + 1];
 	}
-	return sort_unique_keys(keys, count);
+	return cdp_keys_sort_unique(keys, count);
 }
 
 static int
-intersect_keys(const uint64 *a, int na, const uint64 *b, int nb)
-{
-	int			i = 0,
-				j = 0,
-				common = 0;
-
-	while (i < na && j < nb)
-	{
-		if (a[i] == b[j])
-		{
-			common++;
-			i++;
-			j++;
-		}
-		else if (a[i] < b[j])
-			i++;
-		else
-			j++;
-	}
-	return common;
-}
-
-static int
-gram_list(const pg_wchar *s, int len, int n, Gram *grams)
+gram_list(const pg_wchar *s, int len, int n, CdpSpan *grams)
 {
 	int			count = 0;
 	int			i,
@@ -158,17 +72,17 @@ gram_list(const pg_wchar *s, int len, int n, Gram *grams)
 		grams[count].len = n;
 		count++;
 	}
-	qsort(grams, count, sizeof(Gram), compare_grams);
+	qsort(grams, count, sizeof(CdpSpan), cdp_span_compare);
 	for (i = 1, out = 1; i < count; i++)
 	{
-		if (compare_grams(&grams[i], &grams[out - 1]) != 0)
+		if (cdp_span_compare(&grams[i], &grams[out - 1]) != 0)
 			grams[out++] = grams[i];
 	}
 	return out;
 }
 
 static int
-intersect_grams(const Gram *a, int na, const Gram *b, int nb)
+intersect_grams(const CdpSpan *a, int na, const CdpSpan *b, int nb)
 {
 	int			i = 0,
 				j = 0,
@@ -177,7 +91,7 @@ intersect_grams(const Gram *a, int na, const Gram *b, int nb)
 
 	while (i < na && j < nb)
 	{
-		int			c = compare_grams(&a[i], &b[j]);
+		int			c = cdp_span_compare(&a[i], &b[j]);
 
 		if ((++steps & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -216,7 +130,7 @@ gram_overlap(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int n,
 
 		*na = gram_keys(a, alen, n, ka);
 		*nb = gram_keys(b, blen, n, kb);
-		*common = intersect_keys(ka, *na, kb, *nb);
+		*common = cdp_keys_common(ka, *na, kb, *nb);
 		if (ka != stack_a)
 			pfree(ka);
 		if (kb != stack_b)
@@ -224,8 +138,8 @@ gram_overlap(const pg_wchar *a, int alen, const pg_wchar *b, int blen, int n,
 	}
 	else
 	{
-		Gram	   *ga = palloc(sizeof(Gram) * alen);
-		Gram	   *gb = palloc(sizeof(Gram) * blen);
+		CdpSpan	   *ga = palloc(sizeof(CdpSpan) * alen);
+		CdpSpan	   *gb = palloc(sizeof(CdpSpan) * blen);
 
 		*na = gram_list(a, alen, n, ga);
 		*nb = gram_list(b, blen, n, gb);
@@ -270,13 +184,9 @@ check_n(int32 n)
 				 errdetail("n is %d.", n)));
 }
 
-PG_FUNCTION_INFO_V1(cdp_ngram_dice_text);
-
-/*
- * cdp.ngram_dice(a text, b text, n integer DEFAULT 2) returns float8.
- */
-Datum
-cdp_ngram_dice_text(PG_FUNCTION_ARGS)
+/* the SQL face of both: (a text, b text, n integer DEFAULT 2) */
+static double
+ngram_of_texts(FunctionCallInfo fcinfo, bool dice)
 {
 	text	   *ta = PG_GETARG_TEXT_PP(0);
 	text	   *tb = PG_GETARG_TEXT_PP(1);
@@ -286,34 +196,27 @@ cdp_ngram_dice_text(PG_FUNCTION_ARGS)
 	double		s;
 
 	check_n(n);
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
-	s = cdp_ngram_dice(a.chars, a.len, b.chars, b.len, n);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
-	PG_RETURN_FLOAT8(s);
+	cdp_decode_pair(ta, tb, false, &a, &b);
+	s = dice ? cdp_ngram_dice(a.chars, a.len, b.chars, b.len, n) :
+		cdp_ngram_jaccard(a.chars, a.len, b.chars, b.len, n);
+	cdp_codepoints_free_pair(&a, &b);
+	return s;
+}
+
+PG_FUNCTION_INFO_V1(cdp_ngram_dice_text);
+
+/* cdp.ngram_dice(a text, b text, n integer DEFAULT 2) returns float8 */
+Datum
+cdp_ngram_dice_text(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(ngram_of_texts(fcinfo, true));
 }
 
 PG_FUNCTION_INFO_V1(cdp_ngram_jaccard_text);
 
-/*
- * cdp.ngram_jaccard(a text, b text, n integer DEFAULT 2) returns float8.
- */
+/* cdp.ngram_jaccard(a text, b text, n integer DEFAULT 2) returns float8 */
 Datum
 cdp_ngram_jaccard_text(PG_FUNCTION_ARGS)
 {
-	text	   *ta = PG_GETARG_TEXT_PP(0);
-	text	   *tb = PG_GETARG_TEXT_PP(1);
-	int32		n = PG_GETARG_INT32(2);
-	CdpCodePoints a;
-	CdpCodePoints b;
-	double		s;
-
-	check_n(n);
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
-	s = cdp_ngram_jaccard(a.chars, a.len, b.chars, b.len, n);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
-	PG_RETURN_FLOAT8(s);
+	PG_RETURN_FLOAT8(ngram_of_texts(fcinfo, false));
 }

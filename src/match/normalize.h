@@ -168,6 +168,17 @@ extern bool cdp_try_normalize_postal_code(const char *str, int len,
  */
 extern pg_wchar *cdp_fold_text(const char *str, int len, int *ncodes);
 
+/*
+ * A key writer: folded code points (cdp_fold_text) in, at most 4 bytes per
+ * code point out; returns the length written.  cdp_fold_write() appends the
+ * key of str to out, cdp_fold_write_text() returns the key of a text datum.
+ */
+typedef int (*CdpFoldWriter) (const pg_wchar *codes, int n, char *out);
+extern void cdp_fold_write(const char *str, int len, CdpFoldWriter writer,
+						   StringInfo out);
+extern text *cdp_fold_write_text(const char *str, int len,
+								 CdpFoldWriter writer);
+
 /* true if every byte is ASCII */
 extern bool cdp_is_ascii(const char *str, int len);
 

@@ -150,20 +150,13 @@ name_codes(const pg_wchar *codes, int n, char *out)
 void
 cdp_normalize_name(const char *str, int len, StringInfo out)
 {
-	const pg_wchar *codes;
-	int			n;
-
-	if (cdp_is_ascii(str, len))
+	if (!cdp_is_ascii(str, len))
 	{
-		enlargeStringInfo(out, len);
-		out->len += name_ascii(str, len, out->data + out->len);
+		cdp_fold_write(str, len, name_codes, out);
+		return;
 	}
-	else
-	{
-		codes = cdp_fold_text(str, len, &n);
-		enlargeStringInfo(out, 4 * n);
-		out->len += name_codes(codes, n, out->data + out->len);
-	}
+	enlargeStringInfo(out, len);
+	out->len += name_ascii(str, len, out->data + out->len);
 	out->data[out->len] = '\0';
 }
 
@@ -177,22 +170,10 @@ cdp_normalize_name_sql(PG_FUNCTION_ARGS)
 	const char *str = VARDATA_ANY(arg);
 	int			len = VARSIZE_ANY_EXHDR(arg);
 	text	   *result;
-	int			outlen;
 
-	if (cdp_is_ascii(str, len))
-	{
-		result = palloc(VARHDRSZ + len);
-		outlen = name_ascii(str, len, VARDATA(result));
-	}
-	else
-	{
-		const pg_wchar *codes;
-		int			n;
-
-		codes = cdp_fold_text(str, len, &n);
-		result = palloc(VARHDRSZ + 4 * (Size) n);
-		outlen = name_codes(codes, n, VARDATA(result));
-	}
-	SET_VARSIZE(result, VARHDRSZ + outlen);
+	if (!cdp_is_ascii(str, len))
+		PG_RETURN_TEXT_P(cdp_fold_write_text(str, len, name_codes));
+	result = palloc(VARHDRSZ + len);
+	SET_VARSIZE(result, VARHDRSZ + name_ascii(str, len, VARDATA(result)));
 	PG_RETURN_TEXT_P(result);
 }

@@ -268,13 +268,7 @@ romaji_codes(const pg_wchar *codes, int n, char *out)
 void
 cdp_to_romaji(const char *str, int len, StringInfo out)
 {
-	pg_wchar   *codes;
-	int			n;
-
-	codes = cdp_fold_text(str, len, &n);
-	enlargeStringInfo(out, 4 * n);
-	out->len += romaji_codes(codes, n, out->data + out->len);
-	out->data[out->len] = '\0';
+	cdp_fold_write(str, len, romaji_codes, out);
 }
 
 PG_FUNCTION_INFO_V1(cdp_to_romaji_sql);
@@ -284,22 +278,14 @@ Datum
 cdp_to_romaji_sql(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
-	pg_wchar   *codes;
-	int			n;
-	text	   *result;
-	int			outlen;
 
-	codes = cdp_fold_text(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), &n);
-	result = palloc(VARHDRSZ + 4 * (Size) n);
-	outlen = romaji_codes(codes, n, VARDATA(result));
-	SET_VARSIZE(result, VARHDRSZ + outlen);
-	PG_RETURN_TEXT_P(result);
+	PG_RETURN_TEXT_P(cdp_fold_write_text(VARDATA_ANY(arg),
+										 VARSIZE_ANY_EXHDR(arg), romaji_codes));
 }
 
 /*
  * The key of romaji (as romaji_codes writes it; compacted in place) into
- * out, which has room for len + 1 bytes (a key is never longer than its
- * romaji); returns the length.
+ * out, which has room for ROMAJI_KEY_ROOM(len) bytes; returns the length.
  */
 static int
 romaji_key_bytes(char *src, int len, char *out)
@@ -391,7 +377,8 @@ romaji_key_bytes(char *src, int len, char *out)
 			*p++ = 'b';
 			continue;
 		}
-		if (c == 'm' && (c1 == 'b' || c1 == 'p' || c1 == 'm'))
+		/* v is written b below, so mv is mb: both give nb (idempotent) */
+		if (c == 'm' && (c1 == 'b' || c1 == 'p' || c1 == 'm' || c1 == 'v'))
 		{
 			*p++ = 'n';
 			continue;
@@ -407,6 +394,13 @@ romaji_key_bytes(char *src, int len, char *out)
 	}
 	return p - out;
 }
+
+/*
+ * A key can be longer than its romaji: the Kunrei spellings si, ti and tu
+ * become shi, chi and tsu, three bytes for two; the others keep or shrink
+ * their length.
+ */
+#define ROMAJI_KEY_ROOM(len) ((len) + (len) / 2 + 1)
 
 /* per-backend buffer for the romaji that a key is made from */
 static StringInfo romaji_scratch = NULL;
@@ -431,7 +425,7 @@ cdp_romaji_key(const char *str, int len, StringInfo out)
 	StringInfo	rom = scratch();
 
 	cdp_to_romaji(str, len, rom);
-	enlargeStringInfo(out, rom->len + 1);
+	enlargeStringInfo(out, ROMAJI_KEY_ROOM(rom->len));
 	out->len += romaji_key_bytes(rom->data, rom->len, out->data + out->len);
 	out->data[out->len] = '\0';
 	if (rom->maxlen > 65536)
@@ -454,7 +448,7 @@ cdp_romaji_key_sql(PG_FUNCTION_ARGS)
 	int			outlen;
 
 	cdp_to_romaji(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), rom);
-	result = palloc(VARHDRSZ + rom->len + 1);
+	result = palloc(VARHDRSZ + ROMAJI_KEY_ROOM(rom->len));
 	outlen = romaji_key_bytes(rom->data, rom->len, VARDATA(result));
 	SET_VARSIZE(result, VARHDRSZ + outlen);
 	if (rom->maxlen > 65536)

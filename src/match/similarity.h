@@ -59,6 +59,107 @@ cdp_codepoints_free(CdpCodePoints *cp)
 	cdp_decode(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), (out))
 
 /*
+ * Decode the two text arguments (detoasted) of a measure into a and b.  With
+ * strip_common, the bytes of their common prefix and suffix are dropped
+ * first, whole characters only: only for the edit distances, which they do
+ * not change.
+ */
+static inline void
+cdp_decode_pair(text *ta, text *tb, bool strip_common,
+				CdpCodePoints *a, CdpCodePoints *b)
+{
+	const char *pa = VARDATA_ANY(ta);
+	const char *pb = VARDATA_ANY(tb);
+	int			la = VARSIZE_ANY_EXHDR(ta);
+	int			lb = VARSIZE_ANY_EXHDR(tb);
+
+	if (strip_common)
+		cdp_strip_common_bytes(&pa, &la, &pb, &lb);
+	cdp_decode(pa, la, a);
+	cdp_decode(pb, lb, b);
+}
+
+static inline void
+cdp_codepoints_free_pair(CdpCodePoints *a, CdpCodePoints *b)
+{
+	cdp_codepoints_free(a);
+	cdp_codepoints_free(b);
+}
+
+/* a measure's SQL face: decode both arguments, measure, free */
+typedef double (*CdpSimilarity) (const pg_wchar *a, int alen,
+								 const pg_wchar *b, int blen);
+typedef int (*CdpDistance) (const pg_wchar *a, int alen,
+							const pg_wchar *b, int blen);
+
+static inline double
+cdp_similarity_of_texts(text *ta, text *tb, CdpSimilarity measure)
+{
+	CdpCodePoints a;
+	CdpCodePoints b;
+	double		s;
+
+	cdp_decode_pair(ta, tb, false, &a, &b);
+	s = measure(a.chars, a.len, b.chars, b.len);
+	cdp_codepoints_free_pair(&a, &b);
+	return s;
+}
+
+/* for edit distances only: the common prefix and suffix are dropped */
+static inline int
+cdp_distance_of_texts(text *ta, text *tb, CdpDistance distance)
+{
+	CdpCodePoints a;
+	CdpCodePoints b;
+	int			d;
+
+	cdp_decode_pair(ta, tb, true, &a, &b);
+	d = distance(a.chars, a.len, b.chars, b.len);
+	cdp_codepoints_free_pair(&a, &b);
+	return d;
+}
+
+/* Swap two strings if need be so that a is the shorter (the pattern). */
+static inline void
+cdp_shorter_first(const pg_wchar **a, int *alen, const pg_wchar **b, int *blen)
+{
+	if (*alen > *blen)
+	{
+		const pg_wchar *t = *a;
+		int			tl = *alen;
+
+		*a = *b;
+		*alen = *blen;
+		*b = t;
+		*blen = tl;
+	}
+}
+
+/* a substring (gram, token): where it starts and how many characters */
+typedef struct CdpSpan
+{
+	const pg_wchar *start;
+	int			len;
+} CdpSpan;
+
+/* order of spans by their characters, shorter first on a common prefix */
+static inline int
+cdp_span_compare(const void *x, const void *y)
+{
+	const CdpSpan *a = (const CdpSpan *) x;
+	const CdpSpan *b = (const CdpSpan *) y;
+	int			n = Min(a->len, b->len);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (a->start[i] != b->start[i])
+			return a->start[i] < b->start[i] ? -1 : 1;
+	}
+	return (a->len > b->len) - (a->len < b->len);
+}
+
+/*
  * Drop the common prefix and suffix of two strings (they change neither the
  * Levenshtein nor the OSA distance): *a and *b advance, the lengths shrink.
  */

@@ -33,28 +33,6 @@
 
 #define STACK_TOKENS 32
 
-typedef struct Token
-{
-	const pg_wchar *start;
-	int			len;
-} Token;
-
-static int
-compare_tokens(const void *x, const void *y)
-{
-	const Token *a = (const Token *) x;
-	const Token *b = (const Token *) y;
-	int			n = Min(a->len, b->len);
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		if (a->start[i] != b->start[i])
-			return a->start[i] < b->start[i] ? -1 : 1;
-	}
-	return (a->len > b->len) - (a->len < b->len);
-}
-
 /* 0: part of a token; 1: separator; 2: dropped */
 static inline int
 char_class(pg_wchar c, bool unicode)
@@ -93,7 +71,7 @@ fold_char(pg_wchar c, bool unicode)
  * of distinct tokens, sorted.  tokens has room for (len + 1) / 2 entries.
  */
 static int
-tokenize(const pg_wchar *s, int len, pg_wchar *buf, Token *tokens)
+tokenize(const pg_wchar *s, int len, pg_wchar *buf, CdpSpan *tokens)
 {
 	bool		unicode = cdp_database_is_utf8();
 	int			ntokens = 0;
@@ -126,10 +104,10 @@ tokenize(const pg_wchar *s, int len, pg_wchar *buf, Token *tokens)
 	{
 		int			n;
 
-		qsort(tokens, ntokens, sizeof(Token), compare_tokens);
+		qsort(tokens, ntokens, sizeof(CdpSpan), cdp_span_compare);
 		for (i = 1, n = 1; i < ntokens; i++)
 		{
-			if (compare_tokens(&tokens[i], &tokens[n - 1]) != 0)
+			if (cdp_span_compare(&tokens[i], &tokens[n - 1]) != 0)
 				tokens[n++] = tokens[i];
 		}
 		ntokens = n;
@@ -141,10 +119,10 @@ double
 cdp_token_set_similarity(const pg_wchar *a, int alen, const pg_wchar *b, int blen)
 {
 	pg_wchar	stack_buf[2 * CDP_CP_STACK];
-	Token		stack_tokens[2 * STACK_TOKENS];
+	CdpSpan		stack_tokens[2 * STACK_TOKENS];
 	pg_wchar   *abuf,
 			   *bbuf;
-	Token	   *atok,
+	CdpSpan	   *atok,
 			   *btok;
 	double		stack_best[2 * STACK_TOKENS];
 	double	   *abest,
@@ -160,16 +138,20 @@ cdp_token_set_similarity(const pg_wchar *a, int alen, const pg_wchar *b, int ble
 	if (alen == 0 || blen == 0)
 		return 0.0;
 
-	abuf = alen + blen <= 2 * CDP_CP_STACK ? stack_buf : palloc(sizeof(pg_wchar) * (alen + blen));
+	/* huge allocations: see cdp_decode() */
+	abuf = alen + blen <= 2 * CDP_CP_STACK ? stack_buf :
+		palloc_extended(sizeof(pg_wchar) * ((Size) alen + blen), MCXT_ALLOC_HUGE);
 	bbuf = abuf + alen;
-	atok = amax + bmax <= 2 * STACK_TOKENS ? stack_tokens : palloc(sizeof(Token) * (amax + bmax));
+	atok = amax + bmax <= 2 * STACK_TOKENS ? stack_tokens :
+		palloc_extended(sizeof(CdpSpan) * ((Size) amax + bmax), MCXT_ALLOC_HUGE);
 	btok = atok + amax;
 	na = tokenize(a, alen, abuf, atok);
 	nb = tokenize(b, blen, bbuf, btok);
 	if (na == 0 || nb == 0)
 		goto done;
 
-	abest = na + nb <= 2 * STACK_TOKENS ? stack_best : palloc(sizeof(double) * (na + nb));
+	abest = na + nb <= 2 * STACK_TOKENS ? stack_best :
+		palloc_extended(sizeof(double) * ((Size) na + nb), MCXT_ALLOC_HUGE);
 	bbest = abest + na;
 	for (i = 0; i < na + nb; i++)
 		abest[i] = 0.0;
@@ -209,16 +191,7 @@ PG_FUNCTION_INFO_V1(cdp_token_set_similarity_text);
 Datum
 cdp_token_set_similarity_text(PG_FUNCTION_ARGS)
 {
-	text	   *ta = PG_GETARG_TEXT_PP(0);
-	text	   *tb = PG_GETARG_TEXT_PP(1);
-	CdpCodePoints a;
-	CdpCodePoints b;
-	double		s;
-
-	cdp_decode_text(ta, &a);
-	cdp_decode_text(tb, &b);
-	s = cdp_token_set_similarity(a.chars, a.len, b.chars, b.len);
-	cdp_codepoints_free(&a);
-	cdp_codepoints_free(&b);
-	PG_RETURN_FLOAT8(s);
+	PG_RETURN_FLOAT8(cdp_similarity_of_texts(PG_GETARG_TEXT_PP(0),
+											 PG_GETARG_TEXT_PP(1),
+											 cdp_token_set_similarity));
 }

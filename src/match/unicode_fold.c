@@ -227,6 +227,31 @@ cdp_fold_text(const char *str, int len, int *ncodes)
 	return codes;
 }
 
+void
+cdp_fold_write(const char *str, int len, CdpFoldWriter writer, StringInfo out)
+{
+	pg_wchar   *codes;
+	int			n;
+
+	codes = cdp_fold_text(str, len, &n);
+	enlargeStringInfo(out, 4 * n);
+	out->len += writer(codes, n, out->data + out->len);
+	out->data[out->len] = '\0';
+}
+
+text *
+cdp_fold_write_text(const char *str, int len, CdpFoldWriter writer)
+{
+	pg_wchar   *codes;
+	int			n;
+	text	   *result;
+
+	codes = cdp_fold_text(str, len, &n);
+	result = palloc(VARHDRSZ + 4 * (Size) n);
+	SET_VARSIZE(result, VARHDRSZ + writer(codes, n, VARDATA(result)));
+	return result;
+}
+
 static void
 latin_init(void)
 {

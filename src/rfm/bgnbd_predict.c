@@ -21,12 +21,14 @@
  * model is parsed once per call site (a memcmp of the composite's bytes
  * tells that it is unchanged) together with the constants derived from
  * it.  The bracket, the costly part, depends on the customer only through
- * (x, T) and on the horizon: it is remembered in a hash table per call
- * site.  T counts periods from the first purchase day to the as-of date
- * (cdp.clv_profile_summary counts whole days), so a population takes at
- * most a few thousand distinct (x, T) and nearly every customer finds the
- * bracket there.  The table is bounded; when it fills up without being
- * reused (T continuous, say) it is turned off for the call site.
+ * x and z, that is T and the horizon: it is remembered per call site in a
+ * row of brackets by x for each (T, horizon), found through a small hash
+ * table.  T counts periods from the first purchase day to the as-of date
+ * (cdp.clv_profile_summary counts whole days), so a population has a few
+ * hundred or thousand distinct T, and nearly every customer finds the
+ * bracket there, in a working set of a few cache lines per T.  The table
+ * is bounded (4096 horizons, 2 kB each); when it fills up without having
+ * saved work (T continuous, say) it is turned off for the call site.
  *
  * src/rfm/bgnbd_predict.c
  *
@@ -45,20 +47,22 @@
 
 #include "rfm/rfm.h"
 
-/* log a - log(b + x - 1) is kept for x below this */
+/*
+ * log a - log(b + x - 1) and the brackets are kept for x below this; a
+ * bracket table row holds SMALL_X brackets (2 kB)
+ */
 #define SMALL_X 256
-/* slots of the bracket table: it starts small and doubles up to the maximum */
+/* horizons (T, periods) remembered per call site, each with a row */
+#define MEMO_MAX_HORIZONS 4096
 #define MEMO_MIN_SLOTS 256
-#define MEMO_MAX_SLOTS 65536
 
-typedef struct BracketEntry
+/* a horizon: T and periods, which fix z; its row of brackets by x */
+typedef struct HorizonEntry
 {
 	double		T;
 	double		periods;
-	double		value;			/* (a + b + x - 1) times the bracket */
-	int32		x;
-	bool		used;
-} BracketEntry;
+	double	   *row;			/* NULL: an empty slot */
+} HorizonEntry;
 
 struct CdpBgnbd
 {
@@ -70,14 +74,22 @@ struct CdpBgnbd
 	double		B;				/* a - 1 */
 	double		log_a;
 	double		log_odds[SMALL_X];	/* log a - log(b + x - 1); NaN until needed */
-	/* the bracket table, open addressing with linear probing */
 	uint32		generation;		/* of the CdpModelCache it was derived from */
-	int			nslots;			/* 0: turned off */
-	int			nused;
+	/*
+	 * The bracket table: a hash table of horizons (open addressing, linear
+	 * probing) and for each a row of (a + b + x - 1) times the bracket by
+	 * x, NaN until computed.  The working set is a few cache lines per
+	 * horizon, whatever the order of the customers.
+	 */
+	int			nslots;			/* 0: turned off; -1: not allocated yet */
+	int			nrows;
+	HorizonEntry *slots;
 	int64		hits;			/* since the table was last emptied */
-	BracketEntry *slots;
+	int64		misses;
 	MemoryContext context;
 };
+
+static void memo_empty(CdpBgnbd *m);
 
 /* ------------------------------------------------------------------------
  * Models as composite values
@@ -211,10 +223,7 @@ cdp_bgnbd_get(FunctionCallInfo fcinfo, CdpModelCache **cache, Datum model)
 	for (i = 0; i < SMALL_X; i++)
 		m->log_odds[i] = get_float8_nan();
 	/* empty the table, unless it was turned off: the data will be alike */
-	if (m->nslots > 0 && m->nused > 0)
-		memset(m->slots, 0, m->nslots * sizeof(BracketEntry));
-	m->nused = 0;
-	m->hits = 0;
+	memo_empty(m);
 	return m;
 }
 
@@ -268,7 +277,7 @@ bgnbd_bracket(double rx, double bx, double A, double B, double C, double z)
 }
 
 static inline uint32
-memo_hash(int32 x, double T, double periods)
+memo_hash(double T, double periods)
 {
 	uint64		t;
 	uint64		p;
@@ -276,7 +285,7 @@ memo_hash(int32 x, double T, double periods)
 
 	memcpy(&t, &T, sizeof(t));
 	memcpy(&p, &periods, sizeof(p));
-	k = t ^ (p * UINT64CONST(0x9E3779B97F4A7C15)) ^ ((uint64) (uint32) x * UINT64CONST(0xC2B2AE3D27D4EB4F));
+	k = t ^ (p * UINT64CONST(0x9E3779B97F4A7C15));
 	/* the finaliser of MurmurHash3 */
 	k ^= k >> 33;
 	k *= UINT64CONST(0xFF51AFD7ED558CCD);
@@ -286,73 +295,93 @@ memo_hash(int32 x, double T, double periods)
 	return (uint32) k;
 }
 
-static BracketEntry *
-memo_find(BracketEntry *slots, int nslots, int32 x, double T, double periods)
+static HorizonEntry *
+memo_find(HorizonEntry *slots, int nslots, double T, double periods)
 {
 	uint32		mask = nslots - 1;
-	uint32		i = memo_hash(x, T, periods) & mask;
+	uint32		i = memo_hash(T, periods) & mask;
 
 	for (;;)
 	{
-		BracketEntry *e = &slots[i];
+		HorizonEntry *e = &slots[i];
 
-		if (!e->used || (e->x == x && e->T == T && e->periods == periods))
+		if (e->row == NULL || (e->T == T && e->periods == periods))
 			return e;
 		i = (i + 1) & mask;
 	}
 }
 
-/* Remember a bracket, making room first (at most half the slots are used). */
+/* Forget every bracket (a table turned off stays off). */
 static void
-memo_insert(CdpBgnbd *m, int32 x, double T, double periods, double value)
+memo_empty(CdpBgnbd *m)
 {
-	BracketEntry *e;
+	int			i;
 
-	if (m->nslots == 0)
-		return;
+	for (i = 0; i < m->nslots; i++)
+		if (m->slots[i].row != NULL)
+			pfree(m->slots[i].row);
+	m->nrows = 0;
+	if (m->nslots > 0)
+		memset(m->slots, 0, m->nslots * sizeof(HorizonEntry));
+	m->hits = 0;
+	m->misses = 0;
+}
+
+/*
+ * Where the bracket of (x, T, periods) is kept, or NULL when it is not.
+ * A new horizon gets a row, after making room: the hash table is kept at
+ * most half full, and when MEMO_MAX_HORIZONS rows are taken the table is
+ * emptied, or turned off if it saved fewer computations than it made.
+ */
+static double *
+memo_place(CdpBgnbd *m, double x, double T, double periods)
+{
+	HorizonEntry *e;
+	int			i;
+
+	if (m->nslots == 0 || x >= SMALL_X)
+		return NULL;
 	if (m->nslots < 0)
 	{
-		m->slots = MemoryContextAllocZero(m->context, MEMO_MIN_SLOTS * sizeof(BracketEntry));
+		m->slots = MemoryContextAllocZero(m->context, MEMO_MIN_SLOTS * sizeof(HorizonEntry));
 		m->nslots = MEMO_MIN_SLOTS;
 	}
-	else if (2 * (m->nused + 1) > m->nslots)
-	{
-		if (m->nslots < MEMO_MAX_SLOTS)
-		{
-			int			nslots = 2 * m->nslots;
-			BracketEntry *slots = MemoryContextAllocZero(m->context, nslots * sizeof(BracketEntry));
-			int			i;
+	e = memo_find(m->slots, m->nslots, T, periods);
+	if (e->row != NULL)
+		return &e->row[(int) x];
 
-			for (i = 0; i < m->nslots; i++)
-				if (m->slots[i].used)
-					*memo_find(slots, nslots, m->slots[i].x, m->slots[i].T,
-							   m->slots[i].periods) = m->slots[i];
-			pfree(m->slots);
-			m->slots = slots;
-			m->nslots = nslots;
-		}
-		else if (m->hits < m->nused)
+	if (m->nrows == MEMO_MAX_HORIZONS)
+	{
+		if (m->hits < m->misses)
 		{
-			/* full, and each bracket was used less than twice: not worth it */
+			memo_empty(m);
 			pfree(m->slots);
 			m->slots = NULL;
 			m->nslots = 0;
-			return;
+			return NULL;
 		}
-		else
-		{
-			memset(m->slots, 0, m->nslots * sizeof(BracketEntry));
-			m->nused = 0;
-			m->hits = 0;
-		}
+		memo_empty(m);
 	}
-	e = memo_find(m->slots, m->nslots, x, T, periods);
-	e->x = x;
+	else if (2 * (m->nrows + 1) > m->nslots)
+	{
+		int			nslots = 2 * m->nslots;
+		HorizonEntry *slots = MemoryContextAllocZero(m->context, nslots * sizeof(HorizonEntry));
+
+		for (i = 0; i < m->nslots; i++)
+			if (m->slots[i].row != NULL)
+				*memo_find(slots, nslots, m->slots[i].T, m->slots[i].periods) = m->slots[i];
+		pfree(m->slots);
+		m->slots = slots;
+		m->nslots = nslots;
+	}
+	e = memo_find(m->slots, m->nslots, T, periods);
 	e->T = T;
 	e->periods = periods;
-	e->value = value;
-	e->used = true;
-	m->nused++;
+	e->row = MemoryContextAlloc(m->context, SMALL_X * sizeof(double));
+	for (i = 0; i < SMALL_X; i++)
+		e->row[i] = get_float8_nan();
+	m->nrows++;
+	return &e->row[(int) x];
 }
 
 /* ------------------------------------------------------------------------
@@ -366,22 +395,22 @@ memo_insert(CdpBgnbd *m, int32 x, double T, double periods, double value)
 double
 cdp_bgnbd_purchases_if_alive(CdpBgnbd *m, double periods, double x, double T)
 {
-	double		z = periods / (m->alpha + T + periods);
-	BracketEntry *e;
+	double	   *place = memo_place(m, x, T, periods);
 	double		value;
 
-	if (m->nslots > 0)
+	if (place != NULL && !isnan(*place))
 	{
-		e = memo_find(m->slots, m->nslots, (int32) x, T, periods);
-		if (e->used)
-		{
-			m->hits++;
-			return e->value;
-		}
+		m->hits++;
+		return *place;
 	}
 	value = (m->a + m->b + x - 1) *
-		bgnbd_bracket(m->r + x, m->b + x, m->A, m->B, m->a + m->b + x - 1, z);
-	memo_insert(m, (int32) x, T, periods, value);
+		bgnbd_bracket(m->r + x, m->b + x, m->A, m->B, m->a + m->b + x - 1,
+					  periods / (m->alpha + T + periods));
+	if (place != NULL)
+	{
+		*place = value;
+		m->misses++;
+	}
 	return value;
 }
 

@@ -126,12 +126,22 @@ is(count_rows($out, qr/hidden-2\@example\.jp/), 0,
 # made on the first erasure, not at install): in the restored database an
 # erased person's e-mail address is still refused, in any spelling.
 $node->safe_psql('cdp_db', 'SELECT cdp.erase_person(2)');
+# a flagged re-ingestion (the person came back) must restore too
+$node->safe_psql('cdp_db', q{
+UPDATE cdp.dsr_settings SET value = 'flag' WHERE setting = 'reingestion';
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'C-back', 'hidden-2@example.jp');
+UPDATE cdp.dsr_settings SET value = 'refuse' WHERE setting = 'reingestion';
+});
 my $dumpfile = $node->basedir . '/cdp_db.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('cdp_db'), '-f', $dumpfile ],
 	'a superuser dumps the database after an erasure');
 $node->safe_psql('postgres', 'CREATE DATABASE restored_db');
 $node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored_db'), $dumpfile ],
 	'and restores it');
+is( $node->safe_psql('restored_db', "SELECT count(*) FROM cdp.source_records WHERE source_record_key = 'C-back'"),
+	'1', 'a row loaded in flag mode is restored');
+is( $node->safe_psql('restored_db', "SELECT count(*) FROM cdp.audit_log WHERE action = 'tombstone_match'"),
+	'1', 'and its audit row, once');
 is( $node->safe_psql('restored_db', 'SELECT count(*) FROM cdp.tombstones'),
 	$node->safe_psql('cdp_db', 'SELECT count(*) FROM cdp.tombstones'), 'the tombstones are restored');
 my ($rc, $stdout, $stderr) = $node->psql('restored_db', q{
