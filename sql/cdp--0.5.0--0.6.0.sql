@@ -1130,7 +1130,6 @@ AS $$
      "field": {"coalesce": ["name_romaji", ["family_name_kana", "given_name_kana"]]},
      "normalizer": "romaji",
      "levels": [{"type": "normalized"},
-                {"type": "levenshtein", "max": 1},
                 {"type": "else"}]},
     {"name": "birth_date", "field": "birth_date",
      "levels": [{"type": "exact"},
@@ -1149,7 +1148,8 @@ AS $$
                ["normalize_name(email)"],
                ["normalize_name(family_name)", "normalize_name(given_name)"],
                ["kana_key(family_name_kana)", "kana_key(given_name_kana)"],
-               ["digits(postal_code)", "normalize_name(family_name)"]],
+               ["digits(postal_code)", "normalize_name(family_name)"],
+               ["normalize_address(address_line1)"]],
   "training_blocking": [["birth_date"],
                         ["normalize_name(family_name)", "normalize_name(given_name)"],
                         ["kana_key(family_name_kana)", "kana_key(given_name_kana)"]],
@@ -1158,3 +1158,31 @@ AS $$
 $$;
 COMMENT ON FUNCTION cdp.default_probabilistic_rule()
 	IS 'an untrained probabilistic model for Japanese and Latin records, to insert as a rule''s definition and train';
+
+/*
+ * Blocking keys in SQL: the candidate query of incremental resolution
+ * compares cdp.blocking_key(function, column), computed by the same C code
+ * as batch blocking; cdp.blocking_indexes(rule) gives the CREATE INDEX
+ * statements that make it an index scan.
+ */
+CREATE FUNCTION cdp.blocking_key(function pg_catalog.text, value pg_catalog.text)
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'cdp_blocking_key'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.blocking_key(pg_catalog.text, pg_catalog.text)
+	IS 'a probabilistic rule''s blocking key: function is normalize_name, normalize_address, normalize_phone, digits, kana_key, romaji_key or romaji_words';
+
+CREATE FUNCTION cdp._fs_blocking_indexes(pg_catalog.text, pg_catalog.jsonb)
+	RETURNS SETOF pg_catalog.text
+	AS 'MODULE_PATHNAME', 'cdp_fs_blocking_indexes'
+	LANGUAGE C STABLE STRICT;
+
+CREATE FUNCTION cdp.blocking_indexes(rule_name pg_catalog.text)
+	RETURNS SETOF pg_catalog.text
+	LANGUAGE sql STABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s FROM cdp._fs_rule(rule_name) r, LATERAL cdp._fs_blocking_indexes(r.rule_name, r.definition) s
+$$;
+COMMENT ON FUNCTION cdp.blocking_indexes(pg_catalog.text)
+	IS 'CREATE INDEX statements on cdp.source_records that serve a probabilistic rule''s blocking in incremental resolution';

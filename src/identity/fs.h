@@ -151,6 +151,7 @@ typedef struct FsModel
 	bool		trained;
 	double		prior;			/* probability that a random pair matches */
 	double		prior_weight;	/* log2(prior / (1 - prior)) */
+	double		rest_max[FS_MAX_COMPARISONS + 1];	/* most comparisons c.. can add */
 } FsModel;
 
 /* one computed slot value of one record; len < 0 means NULL */
@@ -188,10 +189,15 @@ fs_value(const FsRecords *recs, int rec, int slot)
 extern void fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 						   bool require_trained);
 extern uint32 fs_hash_bytes(const char *s, int len);
+extern bool fs_key_function(const char *name, FsRep *rep);
+extern const char *fs_key_function_name(FsRep rep);
 
 /* fs_records.c */
 extern FsRecords *fs_load_records(const FsModel *model, ArrayType *record_ids,
 								  bool candidates, bool ordered);
+extern char *fs_key_sql(const FsModel *model, int slot, const char *alias);
+extern void fs_transform(FsRep rep, const char *s, int len, StringInfo scratch,
+						 StringInfo out);
 extern void fs_compute_slot(const FsModel *model, int slot, text **colvals,
 							StringInfo joined, StringInfo scratch, StringInfo out);
 
@@ -204,6 +210,8 @@ extern void fs_pair_levels(const FsModel *model, const FsRecords *recs,
 						   int a, int b, int *levels);
 extern double fs_pair_weight(const FsModel *model, const FsRecords *recs,
 							 int a, int b, int *levels);
+extern double fs_pair_weight_bounded(const FsModel *model, const FsRecords *recs,
+									 int a, int b, double threshold);
 
 /* fs_score.c */
 extern double fs_check_threshold(const char *rule_name, bool isnull, double t);

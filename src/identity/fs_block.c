@@ -5,9 +5,10 @@
  *	  that agree on every key of at least one blocking rule, each pair once.
  *
  * For each blocking rule the records with all keys present are sorted by a
- * 64-bit hash of their keys; each run of equal hashes is a block whose
- * pairs are checked for real key equality (hash collisions add nothing)
- * and skipped when an earlier blocking rule already produced them.  A
+ * 64-bit hash of their keys; each run of equal hashes is a block (its keys
+ * are checked once against the first record's, and pair by pair only after
+ * a hash collision), whose pairs are skipped when an earlier blocking rule
+ * already produced them.  A
  * block larger than the model's max_block_size is skipped (a key that
  * common, e.g. one postal code for a whole building, does not tell people
  * apart and would make the pair count quadratic).  With focus records
@@ -103,9 +104,17 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 		for (int start = 0; start < n;)
 		{
 			int			end = start + 1;
+			bool		exact = true;
 
+			/*
+			 * A run of equal hashes; unless every key in it equals the first
+			 * (a hash collision), each pair's keys are checked.
+			 */
 			while (end < n && entries[end].key == entries[start].key)
+			{
+				exact = exact && rule_holds(blk, recs, entries[start].rec, entries[end].rec);
 				end++;
+			}
 			CHECK_FOR_INTERRUPTS();
 			if (end - start > model->max_block_size)
 			{
@@ -135,7 +144,7 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 
 					if (recs->focus && !recs->focus[a] && !recs->focus[b])
 						continue;
-					if (!rule_holds(blk, recs, a, b))
+					if (!exact && !rule_holds(blk, recs, a, b))
 						continue;
 					for (int e = 0; e < r && !earlier; e++)
 						earlier = rule_holds(&rules[e], recs, a, b);

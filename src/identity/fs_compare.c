@@ -172,3 +172,30 @@ fs_pair_weight(const FsModel *model, const FsRecords *recs, int a, int b, int *l
 		w += fs_level_weight(&model->comparisons[c], levels[c], recs, a);
 	return w;
 }
+
+/*
+ * The weight of a pair if it reaches threshold; otherwise some value below
+ * threshold, found as soon as the comparisons left cannot lift the pair
+ * over it (term frequencies only ever lower a level's weight).
+ */
+double
+fs_pair_weight_bounded(const FsModel *model, const FsRecords *recs, int a, int b,
+					   double threshold)
+{
+	int			levels[FS_MAX_COMPARISONS];
+	double		w = model->prior_weight;
+
+	for (int c = 0; c < model->ncomparisons; c++)
+	{
+		const FsComparison *cmp = &model->comparisons[c];
+		bool		skip = false;
+
+		for (int d = 0; d < cmp->nunless && !skip; d++)
+			skip = levels[cmp->unless[d]] >= 0;
+		levels[c] = skip ? -1 : fs_compare_level(model, cmp, recs, a, b);
+		w += fs_level_weight(cmp, levels[c], recs, a);
+		if (w + model->rest_max[c + 1] < threshold)
+			return w + model->rest_max[c + 1];
+	}
+	return w;
+}

@@ -143,11 +143,16 @@ cdp_fs_explain(PG_FUNCTION_ARGS)
 		const FsComparison *cmp = &model->comparisons[c];
 		int			l = levels[c];
 		int			slot = cmp->levels[l >= 0 && cmp->levels[l].slot >= 0 ? l : 0].slot;
+		bool		skipped = false;
 
 		values[0] = CStringGetTextDatum(cmp->name);
 		values[1] = Int32GetDatum(l);
 		nulls[1] = (l < 0);
-		values[2] = CStringGetTextDatum(l >= 0 ? cmp->levels[l].label : "null (a value is missing)");
+		for (int d = 0; d < cmp->nunless; d++)
+			skipped |= levels[cmp->unless[d]] >= 0;
+		values[2] = CStringGetTextDatum(l >= 0 ? cmp->levels[l].label :
+										skipped ? "not compared (an \"unless\" comparison was)" :
+										"null (a value is missing)");
 		nulls[2] = false;
 		values[3] = value_text(recs, a, slot, &nulls[3]);
 		values[4] = value_text(recs, b, slot, &nulls[4]);

@@ -254,11 +254,13 @@ parse_probability(FsModel *model, JsonbContainer *obj, const char *key, const ch
 
 	if (v == NULL)
 		return get_float8_nan();
+
 	if (v->type != jbvNumeric)
-		bad_definition(model, psprintf("%s.\"%s\"", path, key), "must be a number");
+		bad_definition(model, psprintf("%s%s\"%s\"", path, *path ? "." : "", key), "must be a number");
 	p = get_number(v);
 	if (!(p > 0.0 && p <= 1.0))
-		bad_definition(model, psprintf("%s.\"%s\"", path, key), "must be a probability above 0 and at most 1");
+		bad_definition(model, psprintf("%s%s\"%s\"", path, *path ? "." : "", key),
+					   "must be a probability above 0 and at most 1");
 	return p;
 }
 
@@ -498,20 +500,44 @@ parse_comparison(FsModel *model, JsonbValue *cv, int index)
 	}
 }
 
+static const struct
+{
+	const char *name;
+	FsRep		rep;
+}			key_functions[] = {
+	{"normalize_name", FS_REP_NAME}, {"normalize_address", FS_REP_ADDRESS},
+	{"normalize_phone", FS_REP_PHONE}, {"digits", FS_REP_DIGITS},
+	{"kana_key", FS_REP_KANA}, {"romaji_key", FS_REP_ROMAJI},
+	{"romaji_words", FS_REP_ROMAJI_WORDS}, {NULL, 0}
+};
+
+/* the representation a blocking-key function names; false if none */
+bool
+fs_key_function(const char *name, FsRep *rep)
+{
+	for (int i = 0; key_functions[i].name; i++)
+		if (strcmp(key_functions[i].name, name) == 0)
+		{
+			*rep = key_functions[i].rep;
+			return true;
+		}
+	return false;
+}
+
+/* the name of a blocking-key function */
+const char *
+fs_key_function_name(FsRep rep)
+{
+	for (int i = 0; key_functions[i].name; i++)
+		if (key_functions[i].rep == rep)
+			return key_functions[i].name;
+	return NULL;
+}
+
 /* a blocking key: "field" or "function(field)" */
 static int
 parse_key(FsModel *model, JsonbValue *kv, const char *path)
 {
-	static const struct
-	{
-		const char *name;
-		FsRep		rep;
-	}			functions[] = {
-		{"normalize_name", FS_REP_NAME}, {"normalize_address", FS_REP_ADDRESS},
-		{"normalize_phone", FS_REP_PHONE}, {"digits", FS_REP_DIGITS},
-		{"kana_key", FS_REP_KANA}, {"romaji_key", FS_REP_ROMAJI},
-		{"romaji_words", FS_REP_ROMAJI_WORDS}, {NULL, 0}
-	};
 	char	   *s;
 	char	   *open;
 	FsRep		rep = FS_REP_RAW;
@@ -530,12 +556,7 @@ parse_key(FsModel *model, JsonbValue *kv, const char *path)
 			bad_definition(model, path, psprintf("\"%s\" must end with \")\"", s));
 		*open = '\0';
 		s[len - 1] = '\0';
-		for (int i = 0; functions[i].name; i++)
-			if (strcmp(functions[i].name, s) == 0)
-			{
-				rep = functions[i].rep;
-				known = true;
-			}
+		known = fs_key_function(s, &rep);
 		if (!known)
 			bad_definition(model, path,
 						   psprintf("uses function \"%s\", not one of normalize_name, normalize_address, normalize_phone, digits, kana_key, romaji_key, romaji_words", s));
@@ -630,7 +651,7 @@ fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 		model->max_block_size = (int) get_number(v);
 	}
 
-	model->prior = parse_probability(model, root, "prior", "(the definition)");
+	model->prior = parse_probability(model, root, "prior", "");
 	if (!isnan(model->prior) && model->prior >= 1.0)
 		bad_definition(model, "\"prior\"", "must be below 1");
 	model->prior_weight = log2(model->prior / (1.0 - model->prior));
@@ -646,6 +667,18 @@ fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 			if (isnan(level->m))
 				model->trained = false;
 		}
+	if (model->trained)
+	{
+		model->rest_max[model->ncomparisons] = 0;
+		for (int c = model->ncomparisons - 1; c >= 0; c--)
+		{
+			double		best = 0;	/* a NULL comparison weighs 0 */
+
+			for (int l = 0; l < model->comparisons[c].nlevels; l++)
+				best = Max(best, model->comparisons[c].levels[l].weight);
+			model->rest_max[c] = model->rest_max[c + 1] + best;
+		}
+	}
 	if (require_trained && !model->trained)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

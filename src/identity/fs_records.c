@@ -7,10 +7,10 @@
  * All records (batch) or, for incremental resolution, the given records
  * and the records that share a blocking key with one of them are read with
  * SPI as the caller (row-level security applies).  The candidate query has
- * one branch per blocking rule comparing the key expressions in SQL, so an
- * expression index on a key (e.g. cdp.kana_key(family_name_kana)) serves
- * it; keys without an SQL twin (phone, digits, romaji words) are left out
- * of the filter, which keeps it a superset of what C blocking accepts.
+ * one branch per blocking rule comparing the keys in SQL: the column as
+ * stored, or cdp.blocking_key(function, column), which computes the key
+ * with the same C code, so an expression index on it serves the query
+ * (cdp.blocking_indexes lists the statements that create them).
  *
  * The computed values go to one byte arena and, for slots that a
  * similarity level reads, one code-point arena, so comparing a pair later
@@ -24,11 +24,15 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "fmgr.h"
 
 #include "identity/fs.h"
 #include "match/normalize.h"
@@ -37,47 +41,46 @@
 #define FS_MAX_VALUE_BYTES 1000
 #define FS_FETCH 10000
 
-/* SQL of a column read under alias (r or f); raw: as stored, for equality */
+/*
+ * SQL of a column read under alias (r or f, NULL for none); raw: as
+ * stored, for equality
+ */
 static char *
 column_sql(const FsColumn *col, const char *alias, bool raw)
 {
+	const char *dot = alias ? "." : "";
+
+	if (alias == NULL)
+		alias = "";
 	switch (col->kind)
 	{
 		case FS_COLUMN_TEXT:
-			return psprintf("%s.%s", alias, col->key);
+			return psprintf("%s%s%s", alias, dot, col->key);
 		case FS_COLUMN_DATE:
 			if (raw)
-				return psprintf("%s.birth_date", alias);
-			return psprintf("pg_catalog.to_char(%s.birth_date, 'YYYYMMDD')", alias);
+				return psprintf("%s%sbirth_date", alias, dot);
+			return psprintf("pg_catalog.to_char(%s%sbirth_date, 'YYYYMMDD')", alias, dot);
 		case FS_COLUMN_ATTRIBUTE:
-			return psprintf("(%s.attributes OPERATOR(pg_catalog.->>) '%s')", alias, col->key);
+			return psprintf("(%s%sattributes OPERATOR(pg_catalog.->>) '%s')", alias, dot, col->key);
 	}
 	return NULL;
 }
 
-/* SQL twin of a blocking key, or NULL when it has none */
-static char *
-key_sql(const FsModel *model, int slot, const char *alias)
+/*
+ * SQL twin of a blocking key: the column itself when used as stored (so a
+ * plain index serves), else cdp.blocking_key(function, column), which
+ * computes exactly what C blocking does (an expression index serves).
+ */
+char *
+fs_key_sql(const FsModel *model, int slot, const char *alias)
 {
 	const FsSlot *s = &model->slots[slot];
 	const FsColumn *col = &model->columns[model->fields[s->field].columns[0][0]];
 	char	   *c = column_sql(col, alias, s->rep == FS_REP_RAW);
 
-	switch (s->rep)
-	{
-		case FS_REP_RAW:
-			return c;
-		case FS_REP_NAME:
-			return psprintf("cdp.normalize_name(%s)", c);
-		case FS_REP_ADDRESS:
-			return psprintf("cdp.normalize_address(%s)", c);
-		case FS_REP_KANA:
-			return psprintf("cdp.kana_key(%s)", c);
-		case FS_REP_ROMAJI:
-			return psprintf("cdp.romaji_key(%s)", c);
-		default:
-			return NULL;
-	}
+	if (s->rep == FS_REP_RAW)
+		return c;
+	return psprintf("cdp.blocking_key('%s', %s)", fs_key_function_name(s->rep), c);
 }
 
 static char *
@@ -108,11 +111,9 @@ build_query(const FsModel *model, bool candidates, bool ordered)
 		initStringInfo(&cond);
 		for (int k = 0; k < blk->nkeys; k++)
 		{
-			char	   *rk = key_sql(model, blk->slots[k], "r");
-			char	   *fk = key_sql(model, blk->slots[k], "f");
-
-			if (rk)
-				appendStringInfo(&cond, " AND %s OPERATOR(pg_catalog.=) %s", rk, fk);
+			appendStringInfo(&cond, " AND %s OPERATOR(pg_catalog.=) %s",
+							 fs_key_sql(model, blk->slots[k], "r"),
+							 fs_key_sql(model, blk->slots[k], "f"));
 		}
 		appendStringInfo(&q, " UNION SELECT %s FROM cdp.source_records f JOIN cdp.source_records r"
 						 " ON r.record_id OPERATOR(pg_catalog.<>) f.record_id%s"
@@ -211,6 +212,9 @@ append_romaji_words(const char *s, int len, StringInfo scratch, StringInfo out)
 	}
 }
 
+static void fs_join_field(const FsModel *model, int slot, text **colvals,
+						  StringInfo joined);
+
 /*
  * Compute slot's value from the record's column values (NULL for SQL NULL)
  * into out; an empty result means no value.
@@ -220,9 +224,20 @@ fs_compute_slot(const FsModel *model, int slot, text **colvals,
 				StringInfo joined, StringInfo scratch, StringInfo out)
 {
 	const FsSlot *s = &model->slots[slot];
-	const FsField *f = &model->fields[s->field];
 
 	resetStringInfo(out);
+	fs_join_field(model, slot, colvals, joined);
+	if (joined->len == 0)
+		return;
+	fs_transform(s->rep, joined->data, joined->len, scratch, out);
+}
+
+/* the text of slot's field: first alternative present, parts joined by a space */
+static void
+fs_join_field(const FsModel *model, int slot, text **colvals, StringInfo joined)
+{
+	const FsField *f = &model->fields[model->slots[slot].field];
+
 	resetStringInfo(joined);
 	for (int a = 0; a < f->nalts && joined->len == 0; a++)
 		for (int j = 0; j < f->njoined[a]; j++)
@@ -235,43 +250,177 @@ fs_compute_slot(const FsModel *model, int slot, text **colvals,
 				appendStringInfoChar(joined, ' ');
 			appendBinaryStringInfo(joined, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 		}
-	if (joined->len == 0)
-		return;
-	switch (s->rep)
+}
+
+/* append the form rep gives the text s to out */
+void
+fs_transform(FsRep rep, const char *s, int len, StringInfo scratch, StringInfo out)
+{
+	switch (rep)
 	{
 		case FS_REP_RAW:
-			appendBinaryStringInfo(out, joined->data, joined->len);
+			appendBinaryStringInfo(out, s, len);
 			break;
 		case FS_REP_NAME:
-			cdp_normalize_name(joined->data, joined->len, out);
+			cdp_normalize_name(s, len, out);
 			break;
 		case FS_REP_ADDRESS:
-			cdp_normalize_address(joined->data, joined->len, out);
+			cdp_normalize_address(s, len, out);
 			break;
 		case FS_REP_PHONE:
 			{
 				const char *reason;
+				int			before = out->len;
 
-				if (!cdp_try_normalize_phone(joined->data, joined->len, "JP", out, &reason))
+				if (!cdp_try_normalize_phone(s, len, "JP", out, &reason))
 				{
-					resetStringInfo(out);
-					append_digits(joined->data, joined->len, out);
+					out->len = before;
+					out->data[before] = '\0';
+					append_digits(s, len, out);
 				}
 				break;
 			}
 		case FS_REP_DIGITS:
-			append_digits(joined->data, joined->len, out);
+			append_digits(s, len, out);
 			break;
 		case FS_REP_KANA:
-			cdp_kana_key(joined->data, joined->len, out);
+			cdp_kana_key(s, len, out);
 			break;
 		case FS_REP_ROMAJI:
-			cdp_romaji_key(joined->data, joined->len, out);
+			cdp_romaji_key(s, len, out);
 			break;
 		case FS_REP_ROMAJI_WORDS:
-			append_romaji_words(joined->data, joined->len, scratch, out);
+			append_romaji_words(s, len, scratch, out);
 			break;
 	}
+}
+
+/*
+ * cdp.blocking_key(function text, value text): a blocking key as C blocking
+ * computes it, for the candidate query and for expression indexes.
+ */
+PG_FUNCTION_INFO_V1(cdp_blocking_key);
+Datum
+cdp_blocking_key(PG_FUNCTION_ARGS)
+{
+	char	   *fname = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	text	   *value = PG_GETARG_TEXT_PP(1);
+	FsRep		rep;
+	StringInfoData scratch;
+	StringInfoData out;
+
+	if (!fs_key_function(fname, &rep))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" is not a blocking-key function", fname),
+				 errhint("Use normalize_name, normalize_address, normalize_phone, digits, kana_key, romaji_key or romaji_words.")));
+	initStringInfo(&scratch);
+	initStringInfo(&out);
+	fs_transform(rep, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value), &scratch, &out);
+	if (out.len == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+}
+
+/*
+ * Names, readings and addresses repeat across records (佐藤, one town, one
+ * household): their normalised values are remembered per slot and input,
+ * and a repeat shares the stored value instead of normalising again.  The
+ * table stops growing at FS_MEMO_MAX entries.
+ */
+#define FS_MEMO_MAX (1 << 20)
+
+typedef struct MemoEntry
+{
+	uint32		hash;			/* 0: empty */
+	int32		slot;
+	uint32		in_off;
+	int32		in_len;
+	FsValue		value;
+} MemoEntry;
+
+typedef struct Memo
+{
+	MemoEntry  *entries;
+	uint32		size;			/* a power of two */
+	uint32		count;
+	char	   *in;
+	Size		in_used;
+	Size		in_size;
+} Memo;
+
+static bool
+memoizable(FsRep rep)
+{
+	return rep == FS_REP_NAME || rep == FS_REP_ADDRESS || rep == FS_REP_KANA ||
+		rep == FS_REP_ROMAJI || rep == FS_REP_ROMAJI_WORDS;
+}
+
+static uint32
+memo_hash(int slot, StringInfo in)
+{
+	uint32		h = fs_hash_bytes(in->data, in->len) ^ ((uint32) slot * 0x9E3779B9u);
+
+	return h ? h : 1;
+}
+
+/* the entry for (slot, in): a match, or the empty entry where it belongs */
+static MemoEntry *
+memo_find(Memo *memo, int slot, uint32 h, StringInfo in)
+{
+	uint32		i = h & (memo->size - 1);
+
+	for (;;)
+	{
+		MemoEntry  *e = &memo->entries[i];
+
+		if (e->hash == 0)
+			return e;
+		if (e->hash == h && e->slot == slot && e->in_len == in->len &&
+			memcmp(memo->in + e->in_off, in->data, in->len) == 0)
+			return e;
+		i = (i + 1) & (memo->size - 1);
+	}
+}
+
+static void
+memo_grow(Memo *memo)
+{
+	MemoEntry  *old = memo->entries;
+	uint32		old_size = memo->size;
+
+	memo->size *= 2;
+	memo->entries = palloc0(sizeof(MemoEntry) * memo->size);
+	for (uint32 i = 0; i < old_size; i++)
+		if (old[i].hash != 0)
+		{
+			uint32		j = old[i].hash & (memo->size - 1);
+
+			while (memo->entries[j].hash != 0)
+				j = (j + 1) & (memo->size - 1);
+			memo->entries[j] = old[i];
+		}
+	pfree(old);
+}
+
+static void
+memo_add(Memo *memo, MemoEntry *e, int slot, uint32 h, StringInfo in, const FsValue *value)
+{
+	if (memo->in_used + in->len > memo->in_size)
+	{
+		memo->in_size = Max(memo->in_size * 2, memo->in_used + in->len);
+		memo->in = repalloc_huge(memo->in, memo->in_size);
+	}
+	memcpy(memo->in + memo->in_used, in->data, in->len);
+	e->hash = h;
+	e->slot = slot;
+	e->in_off = memo->in_used;
+	e->in_len = in->len;
+	e->value = *value;
+	memo->in_used += in->len;
+	memo->count++;
+	if (memo->count * 2 > memo->size && memo->size < FS_MEMO_MAX)
+		memo_grow(memo);
 }
 
 static void
@@ -365,10 +514,19 @@ fs_load_records(const FsModel *model, ArrayType *record_ids, bool candidates,
 	Datum		args[1];
 	int			capacity = 1024;
 	text	   *colvals[FS_MAX_COLUMNS];
+	Datum		rowvals[FS_MAX_COLUMNS + 1];
+	bool		rownulls[FS_MAX_COLUMNS + 1];
 	StringInfoData joined,
 				scratch,
 				out;
+	Memo		memo;
 
+	memo.size = 1024;
+	memo.count = 0;
+	memo.entries = palloc0(sizeof(MemoEntry) * memo.size);
+	memo.in_size = 65536;
+	memo.in_used = 0;
+	memo.in = MemoryContextAllocHuge(caller, memo.in_size);
 	recs = palloc0(sizeof(FsRecords));
 	recs->nslots = model->nslots;
 	recs->ids = palloc(sizeof(int64) * capacity);
@@ -413,7 +571,6 @@ fs_load_records(const FsModel *model, ArrayType *record_ids, bool candidates,
 			HeapTuple	tup = SPI_tuptable->vals[row];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			MemoryContext old;
-			bool		isnull;
 			int			rec = recs->nrecords;
 
 			CHECK_FOR_INTERRUPTS();
@@ -426,21 +583,36 @@ fs_load_records(const FsModel *model, ArrayType *record_ids, bool candidates,
 				if (recs->focus)
 					recs->focus = repalloc_huge(recs->focus, sizeof(bool) * capacity);
 			}
-			recs->ids[rec] = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			MemoryContextSwitchTo(rowcxt);
+			heap_deform_tuple(tup, desc, rowvals, rownulls);
+			recs->ids[rec] = DatumGetInt64(rowvals[0]);
 			if (recs->focus)
 				recs->focus[rec] = id_in(recs->ids[rec], ids, nids);
-			MemoryContextSwitchTo(rowcxt);
 			for (int c = 0; c < model->ncolumns; c++)
-			{
-				Datum		d = SPI_getbinval(tup, desc, c + 2, &isnull);
-
-				colvals[c] = isnull ? NULL : DatumGetTextPP(d);
-			}
+				colvals[c] = rownulls[c + 1] ? NULL : DatumGetTextPP(rowvals[c + 1]);
 			MemoryContextSwitchTo(caller);
 			for (int s = 0; s < model->nslots; s++)
 			{
-				fs_compute_slot(model, s, colvals, &joined, &scratch, &out);
+				MemoEntry  *e = NULL;
+				uint32		h = 0;
+
+				fs_join_field(model, s, colvals, &joined);
+				if (joined.len > 0 && memoizable(model->slots[s].rep))
+				{
+					h = memo_hash(s, &joined);
+					e = memo_find(&memo, s, h, &joined);
+					if (e->hash != 0)
+					{
+						*fs_value(recs, rec, s) = e->value;
+						continue;
+					}
+				}
+				resetStringInfo(&out);
+				if (joined.len > 0)
+					fs_transform(model->slots[s].rep, joined.data, joined.len, &scratch, &out);
 				store_value(recs, rec, s, model->slots[s].chars, &out);
+				if (e != NULL && memo.count * 2 < memo.size)
+					memo_add(&memo, e, s, h, &joined, fs_value(recs, rec, s));
 			}
 			recs->nrecords++;
 			MemoryContextSwitchTo(old);
@@ -451,5 +623,39 @@ fs_load_records(const FsModel *model, ArrayType *record_ids, bool candidates,
 	SPI_cursor_close(portal);
 	SPI_finish();
 	MemoryContextDelete(rowcxt);
+	pfree(memo.entries);
+	pfree(memo.in);
 	return recs;
+}
+
+/*
+ * cdp._fs_blocking_indexes(rule_name text, definition jsonb): for each
+ * blocking rule, the CREATE INDEX statement whose index serves the
+ * candidate query of incremental resolution.
+ */
+PG_FUNCTION_INFO_V1(cdp_fs_blocking_indexes);
+Datum
+cdp_fs_blocking_indexes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	FsModel    *model = palloc(sizeof(FsModel));
+
+	fs_parse_model(model, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_JSONB_P(1), false);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	for (int b = 0; b < model->nblocking; b++)
+	{
+		StringInfoData stmt;
+		Datum		value;
+		bool		isnull = false;
+
+		initStringInfo(&stmt);
+		appendStringInfoString(&stmt, "CREATE INDEX ON cdp.source_records (");
+		for (int k = 0; k < model->blocking[b].nkeys; k++)
+			appendStringInfo(&stmt, "%s(%s)", k ? ", " : "",
+							 fs_key_sql(model, model->blocking[b].slots[k], NULL));
+		appendStringInfoChar(&stmt, ')');
+		value = CStringGetTextDatum(stmt.data);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	return (Datum) 0;
 }

@@ -23,6 +23,7 @@
 #include "funcapi.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -44,7 +45,7 @@ static bool
 emit_edge(int a, int b, void *arg)
 {
 	EdgeState  *st = arg;
-	double		w = fs_pair_weight(st->model, st->recs, a, b, NULL);
+	double		w = fs_pair_weight_bounded(st->model, st->recs, a, b, st->threshold);
 
 	st->npairs++;
 	if ((st->npairs & 0xFFFF) == 0)
@@ -91,6 +92,9 @@ edges_of_rule(const char *rule_name, int32 rule_id, Jsonb *definition,
 	MemoryContext old;
 	FsModel    *model;
 	EdgeState	st;
+	instr_time	t0,
+				t1,
+				t2;
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "cdp probabilistic scoring",
 								 ALLOCSET_DEFAULT_SIZES);
@@ -99,12 +103,20 @@ edges_of_rule(const char *rule_name, int32 rule_id, Jsonb *definition,
 	fs_parse_model(model, rule_name, definition, true);
 	st.threshold = fs_check_threshold(rule_name, threshold_null, threshold);
 	st.model = model;
+	INSTR_TIME_SET_CURRENT(t0);
 	st.recs = fs_load_records(model, record_ids, true, false);
+	INSTR_TIME_SET_CURRENT(t1);
 	st.rule_id = rule_id;
 	st.store = rsinfo->setResult;
 	st.desc = rsinfo->setDesc;
 	st.npairs = 0;
 	fs_blocked_pairs(model, st.recs, emit_edge, &st);
+	INSTR_TIME_SET_CURRENT(t2);
+	INSTR_TIME_SUBTRACT(t2, t1);
+	INSTR_TIME_SUBTRACT(t1, t0);
+	elog(DEBUG1, "probabilistic rule \"%s\": %d records loaded in %.1f ms, " INT64_FORMAT " blocked pairs scored in %.1f ms",
+		 rule_name, st.recs->nrecords, INSTR_TIME_GET_MILLISEC(t1), st.npairs,
+		 INSTR_TIME_GET_MILLISEC(t2));
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
 }

@@ -4,8 +4,10 @@
 #
 #   test/accuracy/febrl.sh            against the database libpq's PG* variables name
 #
-# The database needs the cdp extension (CREATE EXTENSION cdp); the script
-# replaces the source "febrl" and the rule "febrl" in it.
+# Run it in a scratch database with the cdp extension (CREATE EXTENSION cdp)
+# and no other source records; the script
+# replaces the source "febrl" and the rule "febrl" in it and disables its
+# other probabilistic rules.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 for n in 1 2 3; do

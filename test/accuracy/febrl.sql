@@ -11,8 +11,18 @@
 SET client_min_messages = warning;
 
 DELETE FROM cdp.match_rules WHERE rule_name = 'febrl';
+-- the links measured are this rule's alone
+UPDATE cdp.match_rules SET enabled = false WHERE rule_type = 'probabilistic';
 DELETE FROM cdp.source_records
  WHERE source_id IN (SELECT source_id FROM cdp.sources WHERE source_key = 'febrl');
+-- training reads every source record: other records would change the figures
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM cdp.source_records) THEN
+		RAISE EXCEPTION 'cdp.source_records holds other records: run this in a scratch database';
+	END IF;
+END
+$$;
 INSERT INTO cdp.sources (source_key, display_name, kind)
 VALUES ('febrl', 'Febrl synthetic records', 'import') ON CONFLICT (source_key) DO NOTHING;
 

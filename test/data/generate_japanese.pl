@@ -7,7 +7,9 @@
 # Prints tab-separated rows (NULL as \N, COPY text format) with the columns
 #   person source family_name given_name family_name_kana given_name_kana
 #   name_romaji email phone birth_date postal_code region locality address_line1
-# where person is the true identity.  Each person gets 1 to 4 records from
+#   household
+# where person is the true identity and household numbers the people who
+# share a home (and a landline).  Each person gets 1 to 4 records from
 # sources that write names, phones and addresses differently:
 #   crm   kanji and full-width katakana readings, address, birth date
 #   shop  kanji, hiragana readings, romaji, e-mail, address, postal code
@@ -234,8 +236,10 @@ sub date_typo
 # ------------------------------------------------------------------
 my @people;
 my %used_mobile;
+my $households = 0;
 while (@people < $persons)
 {
+	$households++;
 	my $fam = pick(@family);
 	my $town = pick(@towns);
 	my @home = ($town, 1 + int(rand(5)), 1 + int(rand(30)), 1 + int(rand(20)));
@@ -251,6 +255,7 @@ while (@people < $persons)
 		do { $mobile = sprintf('0%d0%08d', 7 + int(rand(3)), int(rand(1e8))) } while $used_mobile{$mobile}++;
 		my $p = {
 			id => scalar(@people) + 1, family => $fam, given => $giv, home => \@home,
+			household => $households,
 			landline => ($size > 1 || chance(0.3)) ? $landline : undef, mobile => $mobile,
 			birth => sprintf('%04d-%02d-%02d', 1940 + int(rand(66)), 1 + int(rand(12)), 1 + int(rand(27))),
 		};
@@ -344,6 +349,7 @@ for my $p (@people)
 		my $r = record($p, pick('crm', 'shop', 'pos', 'web'));
 		print join("\t", $p->{id}, $r->{source},
 			map { field($r->{$_}) } qw(family_name given_name family_name_kana given_name_kana
-			  name_romaji email phone birth_date postal_code region locality address_line1)), "\n";
+			  name_romaji email phone birth_date postal_code region locality address_line1),
+			$p->{household}), "\n";
 	}
 }
