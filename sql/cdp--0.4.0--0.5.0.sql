@@ -160,8 +160,11 @@ DECLARE
 	roots	int8[];
 BEGIN
 	IF profile_ids IS NULL THEN
+		-- waits for the refreshes of single profiles under way, and keeps new ones out
+		LOCK TABLE cdp.consent_current IN EXCLUSIVE MODE;
 		DELETE FROM cdp.consent_current;
-		roots := NULL;
+		roots := ARRAY(SELECT p.profile_id FROM cdp.profiles p
+						WHERE p.status = 'active' AND p.merged_into IS NULL);
 	ELSE
 		WITH RECURSIVE up (profile_id, merged_into, depth) AS (
 			SELECT p.profile_id, p.merged_into, 0
@@ -176,6 +179,24 @@ BEGIN
 		  INTO roots
 		  FROM up u
 		 WHERE u.merged_into IS NULL;
+		/*
+		 * One refresh of a profile at a time: two transactions recording
+		 * consent for the same person would otherwise each derive the state
+		 * without the other's event and collide on the primary key.  The
+		 * locks are taken in key order (no deadlock between refreshes) and
+		 * held to the end of the transaction; the statements below take
+		 * fresh snapshots (READ COMMITTED), so they see what the previous
+		 * holder committed.  Past 1000 people the lock table would fill up:
+		 * a bulk refresh locks the derived table instead (readers go on).
+		 */
+		IF cardinality(profile_ids) + cardinality(roots) <= 1000 THEN
+			PERFORM pg_advisory_xact_lock(1667527536, l.k)
+			   FROM (SELECT DISTINCT hashint8(x.id) AS k FROM unnest(profile_ids || roots) x(id)
+					  WHERE x.id IS NOT NULL ORDER BY 1) l;
+		ELSE
+			-- a bulk load (COPY, pg_restore): one table lock, not a lock per person
+			LOCK TABLE cdp.consent_current IN EXCLUSIVE MODE;
+		END IF;
 		DELETE FROM cdp.consent_current c
 		 WHERE c.profile_id IN (SELECT unnest(profile_ids) UNION SELECT unnest(roots));
 	END IF;
@@ -185,8 +206,10 @@ BEGIN
 	WITH RECURSIVE members (root, member, depth) AS (
 		SELECT p.profile_id, p.profile_id, 0
 		  FROM cdp.profiles p
-		 WHERE p.status = 'active' AND p.merged_into IS NULL
-		   AND (roots IS NULL OR p.profile_id IN (SELECT unnest(roots)))
+		 -- a condition the planner can drive an index probe with (an "OR roots
+		 -- IS NULL" here made every single-profile refresh scan all profiles)
+		 WHERE p.profile_id IN (SELECT unnest(roots))
+		   AND p.status = 'active' AND p.merged_into IS NULL
 		UNION ALL
 		SELECT m.root, p.profile_id, m.depth + 1
 		  FROM members m JOIN cdp.profiles p ON p.merged_into = m.member
@@ -208,7 +231,13 @@ BEGIN
 		   d.root, d.purpose, d.decision = 'granted', d.collected_at, d.expires_at,
 		   d.legal_basis, d.source_id, d.consent_event_id
 	  FROM decisions d
-	 ORDER BY d.root, d.purpose, d.collected_at DESC, d.consent_event_id DESC;
+	 ORDER BY d.root, d.purpose, d.collected_at DESC, d.consent_event_id DESC
+	-- a row committed meanwhile by a transaction this one cannot see (a
+	-- REPEATABLE READ writer) makes this a serialization failure, to retry
+	ON CONFLICT (profile_id, purpose) DO UPDATE
+	   SET granted = EXCLUDED.granted, collected_at = EXCLUDED.collected_at,
+		   expires_at = EXCLUDED.expires_at, legal_basis = EXCLUDED.legal_basis,
+		   source_id = EXCLUDED.source_id, consent_event_id = EXCLUDED.consent_event_id;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION cdp._consent_refresh(pg_catalog.int8[]) FROM PUBLIC;

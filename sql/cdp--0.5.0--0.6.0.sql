@@ -7,6 +7,909 @@
 \echo Use "ALTER EXTENSION cdp UPDATE TO '0.6.0'" to load this file. \quit
 
 /* ------------------------------------------------------------------------
+ * Identity resolution: tables
+ * ---------------------------------------------------------------------- */
+
+-- identifiers that extraction wrote (replaced when the record changes);
+-- rows a loader inserts itself keep false and are never touched
+ALTER TABLE cdp.identifiers ADD COLUMN extracted boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN cdp.identifiers.extracted IS 'written by cdp.extract_identifiers (replaced when the record changes)';
+
+CREATE TABLE cdp.identifier_rejects (
+	record_id		bigint NOT NULL REFERENCES cdp.source_records (record_id) ON DELETE CASCADE,
+	kind			text NOT NULL REFERENCES cdp.identifier_kinds (kind) ON UPDATE CASCADE ON DELETE CASCADE,
+	raw_value		text NOT NULL,
+	reason			text NOT NULL,
+	rejected_at		timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (record_id, kind, raw_value)
+);
+COMMENT ON TABLE cdp.identifier_rejects IS 'raw identifier values extraction skipped because they cannot be normalised, and why';
+
+CREATE TABLE cdp.link_exclusions (
+	record_a		bigint NOT NULL REFERENCES cdp.source_records (record_id) ON DELETE CASCADE,
+	record_b		bigint NOT NULL REFERENCES cdp.source_records (record_id) ON DELETE CASCADE,
+	-- the unmerge or split that asked for it
+	merge_id		bigint,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	created_by		name NOT NULL DEFAULT current_user,
+	PRIMARY KEY (record_a, record_b),
+	CONSTRAINT link_exclusions_ordered CHECK (record_a < record_b)
+);
+COMMENT ON TABLE cdp.link_exclusions IS 'pairs of records that resolution must never put in one profile (manual unmerge and split)';
+CREATE INDEX link_exclusions_record_b_idx ON cdp.link_exclusions (record_b);
+
+CREATE TABLE cdp.survivorship_rules (
+	attribute		text PRIMARY KEY
+		CONSTRAINT survivorship_rules_attribute_known
+		CHECK (attribute IN ('family_name', 'given_name', 'family_name_kana', 'given_name_kana',
+							 'name_romaji', 'email', 'phone', 'birth_date', 'postal_code',
+							 'country_code', 'region', 'locality', 'address_line1', 'address_line2')),
+	-- criteria in order; the first that differs between two values decides
+	criteria		text[] NOT NULL DEFAULT '{trust,recency,completeness}'
+		CONSTRAINT survivorship_rules_criteria_known
+		CHECK (criteria <@ '{trust,recency,completeness}'::text[] AND cardinality(criteria) >= 1),
+	builtin			boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE cdp.survivorship_rules IS 'golden record: how each profile attribute is chosen among the member records';
+
+INSERT INTO cdp.survivorship_rules (attribute, builtin)
+SELECT a, true
+  FROM pg_catalog.unnest(ARRAY['family_name', 'given_name', 'family_name_kana', 'given_name_kana',
+							   'name_romaji', 'email', 'phone', 'birth_date', 'postal_code',
+							   'country_code', 'region', 'locality', 'address_line1', 'address_line2']) a;
+-- contact details: the newest wins over the most trusted
+UPDATE cdp.survivorship_rules SET criteria = '{recency,trust,completeness}', builtin = true
+ WHERE attribute OPERATOR(pg_catalog.=) ANY (ARRAY['email', 'phone']);
+
+CREATE TRIGGER survivorship_rules_customised BEFORE UPDATE ON cdp.survivorship_rules
+	FOR EACH ROW EXECUTE FUNCTION cdp._mark_customised();
+CREATE TRIGGER survivorship_rules_replace_builtin BEFORE INSERT ON cdp.survivorship_rules
+	FOR EACH ROW EXECUTE FUNCTION cdp._replace_builtin_row('attribute');
+
+CREATE TABLE cdp.profile_overrides (
+	profile_id		bigint NOT NULL REFERENCES cdp.profiles (profile_id) ON DELETE CASCADE,
+	attribute		text NOT NULL REFERENCES cdp.survivorship_rules (attribute),
+	value			text,
+	set_at			timestamptz NOT NULL DEFAULT now(),
+	set_by			name NOT NULL DEFAULT current_user,
+	PRIMARY KEY (profile_id, attribute)
+);
+COMMENT ON TABLE cdp.profile_overrides IS 'golden-record values a user set by hand; they win over every source';
+-- personal data: consent's row-level security applies
+SELECT cdp._protect_personal_table('cdp.profile_overrides');
+
+SELECT pg_catalog.pg_extension_config_dump('cdp.identifier_rejects', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.link_exclusions', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.survivorship_rules', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('cdp.profile_overrides', '');
+
+/* ------------------------------------------------------------------------
+ * Identity resolution: identifier extraction
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cdp._normalize_identifier(kind pg_catalog.text, raw pg_catalog.text,
+										  OUT value pg_catalog.text, OUT reason pg_catalog.text)
+	AS 'MODULE_PATHNAME', 'cdp_normalize_identifier'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp._normalize_identifier(pg_catalog.text, pg_catalog.text) IS
+	'internal: the stored value of a raw identifier, or why it cannot be one';
+
+/*
+ * Extract the identifiers of the given records (NULL: every record that is
+ * new or changed since it was last resolved): the e-mail and phone columns
+ * and every key of attributes named like an identifier kind (a string, a
+ * number or an array of them).  Earlier extracted rows of those records are
+ * replaced; rows a loader inserted itself stay.  Values that cannot be
+ * normalised go to cdp.identifier_rejects instead of failing.
+ */
+CREATE FUNCTION cdp._extract_identifiers(record_ids pg_catalog.int8[]) RETURNS pg_catalog.int8
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ids		int8[] := record_ids;
+	stored	int8;
+BEGIN
+	IF ids IS NULL THEN
+		SELECT pg_catalog.array_agg(r.record_id) INTO ids
+		  FROM cdp.source_records r
+		 WHERE r.linked_at IS NULL OR r.updated_at OPERATOR(pg_catalog.>) r.linked_at;
+		IF ids IS NULL THEN
+			RETURN 0;
+		END IF;
+	END IF;
+	DELETE FROM cdp.identifiers i WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids) AND i.extracted;
+	DELETE FROM cdp.identifier_rejects j WHERE j.record_id OPERATOR(pg_catalog.=) ANY (ids);
+	WITH recs AS MATERIALIZED (
+		SELECT r.record_id, r.email, r.phone, r.attributes
+		  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
+	), candidates AS (
+		SELECT recs.record_id, 'email'::text AS kind, recs.email AS raw
+		  FROM recs
+		 WHERE recs.email IS NOT NULL
+		   AND EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) 'email')
+		UNION ALL
+		SELECT recs.record_id, 'phone'::text, recs.phone
+		  FROM recs
+		 WHERE recs.phone IS NOT NULL
+		   AND EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) 'phone')
+		UNION ALL
+		SELECT recs.record_id, k.kind, v.raw
+		  FROM recs
+		 CROSS JOIN LATERAL pg_catalog.jsonb_each(recs.attributes) e(key, value)
+		  JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) e.key
+		 CROSS JOIN LATERAL (
+				SELECT e.value OPERATOR(pg_catalog.#>>) '{}'::text[]
+				 WHERE pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
+				UNION ALL
+				SELECT x OPERATOR(pg_catalog.#>>) '{}'::text[]
+				  FROM pg_catalog.jsonb_array_elements(
+						CASE WHEN pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) 'array'
+							 THEN e.value ELSE '[]'::jsonb END) x
+				 WHERE pg_catalog.jsonb_typeof(x) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
+			 ) v(raw)
+		 WHERE recs.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb
+	), normalised AS (
+		SELECT c.record_id, c.kind, c.raw, n.value, n.reason
+		  FROM candidates c
+		 CROSS JOIN LATERAL cdp._normalize_identifier(c.kind, c.raw) n
+	), rejected AS (
+		INSERT INTO cdp.identifier_rejects (record_id, kind, raw_value, reason)
+		SELECT DISTINCT ON (record_id, kind, raw) record_id, kind, raw, reason
+		  FROM normalised WHERE value IS NULL
+		ON CONFLICT DO NOTHING
+	), inserted AS (
+		INSERT INTO cdp.identifiers (record_id, kind, value, raw_value, extracted)
+		SELECT DISTINCT ON (record_id, kind, value) record_id, kind, value, raw, true
+		  FROM normalised WHERE value IS NOT NULL
+		ON CONFLICT (record_id, kind, value) DO NOTHING
+		RETURNING 1
+	)
+	SELECT pg_catalog.count(*) INTO stored FROM inserted;
+	RETURN stored;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp._extract_identifiers(pg_catalog.int8[]) FROM PUBLIC;
+
+CREATE FUNCTION cdp.extract_identifiers(record_id pg_catalog.int8) RETURNS pg_catalog.int8
+	LANGUAGE plpgsql STRICT SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) $1) THEN
+		RAISE EXCEPTION 'source record % does not exist', $1 USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN cdp._extract_identifiers(ARRAY[$1]);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp.extract_identifiers(pg_catalog.int8) FROM PUBLIC;
+COMMENT ON FUNCTION cdp.extract_identifiers(pg_catalog.int8) IS
+	'(re)extract the identifiers of one source record; returns how many were stored';
+
+/* ------------------------------------------------------------------------
+ * Identity resolution: clustering and stable profile ids
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cdp._cluster(record_ids pg_catalog.int8[], progress_every pg_catalog.int8 DEFAULT 0)
+	RETURNS TABLE (record_id pg_catalog.int8, component pg_catalog.int8, via_kind pg_catalog.text,
+				   via_rule pg_catalog.int4, via_weight pg_catalog.float8, via_record pg_catalog.int8)
+	AS 'MODULE_PATHNAME', 'cdp_cluster'
+	LANGUAGE C STABLE;
+REVOKE EXECUTE ON FUNCTION cdp._cluster(pg_catalog.int8[], pg_catalog.int8) FROM PUBLIC;
+COMMENT ON FUNCTION cdp._cluster(pg_catalog.int8[], pg_catalog.int8) IS
+	'internal: records grouped into components by a constrained union-find over their links';
+
+/*
+ * Turn components into profiles, keeping ids stable.  ids/components come
+ * from cdp._cluster over a set of records that holds whole profiles.  Each
+ * old profile goes to the component holding most of its records; of the
+ * old profiles a component receives, the oldest (smallest id) survives and
+ * the others become 'merged' into it; a component without one gets a new
+ * id.  Writes source_records, identifiers, events, profiles and merge_log,
+ * then recomputes the golden record of the changed profiles.
+ */
+CREATE FUNCTION cdp._apply_components(ids pg_catalog.int8[], components pg_catalog.int8[],
+									  via_kinds pg_catalog.text[], via_rules pg_catalog.int4[],
+									  via_weights pg_catalog.float8[],
+									  OUT profiles_created pg_catalog.int8, OUT profiles_merged pg_catalog.int8,
+									  OUT records_changed pg_catalog.int8)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	comp_ids	int8[];
+	comp_pids	int8[];
+	comp_new	boolean[];
+	comp_sizes	int8[];
+	ch_ids		int8[];
+	ch_old		int8[];
+	ch_new		int8[];
+	absorbed	int8[];
+	absorbed_into int8[];
+	touched		int8[];
+	replication_role text;
+	plan_mode	text;
+BEGIN
+	-- the profile of each component
+	WITH m AS (
+		SELECT u.id, u.comp, r.profile_id AS old
+		  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components)) u(id, comp)
+		  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) u.id
+	), per AS (
+		SELECT m.old, m.comp, pg_catalog.count(*) AS n FROM m WHERE m.old IS NOT NULL GROUP BY m.old, m.comp
+	), home AS (
+		SELECT DISTINCT ON (per.old) per.old, per.comp FROM per ORDER BY per.old, per.n DESC, per.comp
+	), survivor AS (
+		SELECT home.comp, pg_catalog.min(home.old) AS pid FROM home GROUP BY home.comp
+	), comps AS (
+		SELECT m.comp, pg_catalog.count(*) AS n FROM m GROUP BY m.comp
+	)
+	-- new ids in component order, so that older records get smaller ids
+	SELECT pg_catalog.array_agg(x.comp),
+		   pg_catalog.array_agg(COALESCE(x.pid, pg_catalog.nextval('cdp.profiles_profile_id_seq'::regclass))),
+		   pg_catalog.array_agg(x.pid IS NULL),
+		   pg_catalog.array_agg(x.n)
+	  INTO comp_ids, comp_pids, comp_new, comp_sizes
+	  FROM (SELECT c.comp, s.pid, c.n
+			  FROM comps c LEFT JOIN survivor s ON s.comp OPERATOR(pg_catalog.=) c.comp
+			 ORDER BY c.comp OFFSET 0) x;
+
+	IF true OPERATOR(pg_catalog.=) ANY (comp_new) THEN
+		INSERT INTO cdp.profiles (profile_id, record_count)
+		OVERRIDING SYSTEM VALUE
+		SELECT u.pid, u.n
+		  FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new), pg_catalog.unnest(comp_sizes)) u(pid, is_new, n)
+		 WHERE u.is_new;
+	END IF;
+	profiles_created := COALESCE((SELECT pg_catalog.count(*) FROM pg_catalog.unnest(comp_new) x WHERE x), 0);
+
+	-- records whose profile changes
+	SELECT pg_catalog.array_agg(m.id), pg_catalog.array_agg(r.profile_id), pg_catalog.array_agg(c.pid)
+	  INTO ch_ids, ch_old, ch_new
+	  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components)) m(id, comp)
+	  JOIN ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids)) c(comp, pid) ON c.comp OPERATOR(pg_catalog.=) m.comp
+	  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) m.id
+	 WHERE r.profile_id IS DISTINCT FROM c.pid;
+	records_changed := COALESCE(pg_catalog.cardinality(ch_ids), 0);
+
+	-- old profiles that survive nowhere are merged into their component's
+	SELECT pg_catalog.array_agg(t.old ORDER BY t.old), pg_catalog.array_agg(t.new ORDER BY t.old)
+	  INTO absorbed, absorbed_into
+	  FROM (SELECT DISTINCT ON (x.old) x.old, x.new
+			  FROM ROWS FROM (pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) x(old, new)
+			 WHERE x.old IS NOT NULL
+			 GROUP BY x.old, x.new
+			 ORDER BY x.old, pg_catalog.count(*) DESC, x.new) t
+	 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(comp_pids) p(pid) WHERE p.pid OPERATOR(pg_catalog.=) t.old);
+	profiles_merged := COALESCE(pg_catalog.cardinality(absorbed), 0);
+
+	/*
+	 * A batch writes the profile ids of many rows.  Every id it writes is a
+	 * profile that exists (inserted above or kept), so it skips the per-row
+	 * foreign-key checks and triggers for these updates, as a replication
+	 * apply does (session_replication_role, local to the transaction): that
+	 * halves the batch.  Triggers of cdp's tables on these columns are only
+	 * the updated_at touch, which resolution does not want anyway.
+	 */
+	IF pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 THEN
+		replication_role := pg_catalog.current_setting('session_replication_role');
+		PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
+	END IF;
+	UPDATE cdp.source_records r
+	   SET profile_id = c.new, linked_at = pg_catalog.now()
+	  FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_new)) c(id, new)
+	 WHERE r.record_id OPERATOR(pg_catalog.=) c.id;
+	-- records whose data changed since they were last resolved (their
+	-- profile's golden record is recomputed even when membership is not)
+	WITH refreshed AS (
+		UPDATE cdp.source_records r
+		   SET linked_at = pg_catalog.now()
+		 WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
+		   AND (r.linked_at IS NULL OR r.updated_at OPERATOR(pg_catalog.>) r.linked_at)
+		RETURNING r.profile_id
+	)
+	SELECT pg_catalog.array_agg(DISTINCT refreshed.profile_id) INTO touched FROM refreshed;
+	-- identifiers and events follow their records; a few records (incremental
+	-- resolution, planned generically) are looked up one by one
+	IF pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 THEN
+		UPDATE cdp.identifiers i
+		   SET profile_id = r.profile_id
+		  FROM cdp.source_records r
+		 WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids) AND r.record_id OPERATOR(pg_catalog.=) i.record_id
+		   AND i.profile_id IS DISTINCT FROM r.profile_id;
+	ELSE
+		UPDATE cdp.identifiers i
+		   SET profile_id = (SELECT r.profile_id FROM cdp.source_records r
+							  WHERE r.record_id OPERATOR(pg_catalog.=) i.record_id)
+		 WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids)
+		   AND i.profile_id IS DISTINCT FROM (SELECT r.profile_id FROM cdp.source_records r
+											   WHERE r.record_id OPERATOR(pg_catalog.=) i.record_id);
+	END IF;
+	UPDATE cdp.events e
+	   SET profile_id = (SELECT r.profile_id FROM cdp.source_records r
+						  WHERE r.record_id OPERATOR(pg_catalog.=) e.record_id)
+	 WHERE e.record_id OPERATOR(pg_catalog.=) ANY (ch_ids);
+	IF replication_role IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('session_replication_role', replication_role, true);
+	END IF;
+
+	IF absorbed IS NOT NULL THEN
+		UPDATE cdp.profiles p
+		   SET status = 'merged', merged_into = a.new, record_count = 0
+		  FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
+		 WHERE p.profile_id OPERATOR(pg_catalog.=) a.old;
+	END IF;
+
+	-- merge log: one 'merge' per absorbed profile, one 'link' per profile
+	-- that gained records otherwise (a new single-record profile links
+	-- nothing); the evidence is the links of the component's records
+	IF ch_ids IS NOT NULL THEN
+		WITH ch AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) c(id, old, new)
+		), ab AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
+		), cp AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) c(comp, pid, is_new)
+			 WHERE EXISTS (SELECT 1 FROM ch WHERE ch.new OPERATOR(pg_catalog.=) c.pid)
+		), ev AS (
+			SELECT cp.pid,
+				   (pg_catalog.array_agg(e.rule ORDER BY e.weight DESC) FILTER (WHERE e.rule IS NOT NULL))[1] AS rule,
+				   pg_catalog.max(e.weight) AS weight,
+				   pg_catalog.jsonb_build_object('kinds',
+						COALESCE(pg_catalog.jsonb_agg(DISTINCT e.kind) FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb))
+					AS details
+			  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components), pg_catalog.unnest(via_kinds), pg_catalog.unnest(via_rules), pg_catalog.unnest(via_weights)) e(id, comp, kind, rule, weight)
+			  JOIN cp ON cp.comp OPERATOR(pg_catalog.=) e.comp
+			 GROUP BY cp.pid
+		), merges AS (
+			INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details,
+									   performed_by)
+			SELECT 'merge', ab.new, ab.old, pg_catalog.array_agg(ch.id ORDER BY ch.id),
+				   pg_catalog.min(ev.rule), pg_catalog.min(ev.weight), pg_catalog.min(ev.details::text)::jsonb,
+				   pg_catalog."session_user"()
+			  FROM ab
+			  JOIN ch ON ch.old OPERATOR(pg_catalog.=) ab.old
+			  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) ab.new
+			 GROUP BY ab.new, ab.old
+		)
+		INSERT INTO cdp.merge_log (action, profile_id, record_ids, rule_id, match_weight, details, performed_by)
+		SELECT 'link', g.new, g.recs, ev.rule, ev.weight,
+			   COALESCE(ev.details, '{}'::jsonb) OPERATOR(pg_catalog.||)
+			   CASE WHEN g.from_profiles IS NULL THEN '{}'::jsonb
+					ELSE pg_catalog.jsonb_build_object('from_profiles', g.from_profiles) END,
+			   pg_catalog."session_user"()
+		  FROM (SELECT ch.new, pg_catalog.array_agg(ch.id ORDER BY ch.id) AS recs,
+					   pg_catalog.array_agg(DISTINCT ch.old) FILTER (WHERE ch.old IS NOT NULL) AS from_profiles
+				  FROM ch
+				 WHERE NOT EXISTS (SELECT 1 FROM ab WHERE ab.old OPERATOR(pg_catalog.=) ch.old)
+				 GROUP BY ch.new) g
+		  JOIN cp ON cp.pid OPERATOR(pg_catalog.=) g.new
+		  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) g.new
+		 WHERE pg_catalog.cardinality(g.recs) OPERATOR(pg_catalog.>) 1 OR NOT cp.is_new;
+	END IF;
+
+	-- record counts and golden records of every profile that changed
+	SELECT pg_catalog.array_agg(DISTINCT x) INTO touched
+	  FROM (SELECT pg_catalog.unnest(ch_new) UNION ALL SELECT pg_catalog.unnest(ch_old)
+			UNION ALL SELECT pg_catalog.unnest(touched)) t(x)
+	 WHERE x IS NOT NULL;
+	IF touched IS NOT NULL THEN
+		-- (record counts are set with the golden record)
+		PERFORM cdp._refresh_golden(touched);
+	END IF;
+	-- derived per-profile state (consent) follows membership changes; the
+	-- hook's queries are planned as their authors expect, not with the
+	-- generic plans incremental resolution forces on its own
+	IF ch_ids IS NOT NULL THEN
+		plan_mode := pg_catalog.current_setting('plan_cache_mode');
+		PERFORM pg_catalog.set_config('plan_cache_mode', 'auto', true);
+		PERFORM cdp._profiles_changed(
+			ARRAY(SELECT DISTINCT x
+					FROM (SELECT pg_catalog.unnest(ch_new) UNION ALL SELECT pg_catalog.unnest(ch_old)) t(x)
+				   WHERE x IS NOT NULL));
+		PERFORM pg_catalog.set_config('plan_cache_mode', plan_mode, true);
+	END IF;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp._apply_components(pg_catalog.int8[], pg_catalog.int8[], pg_catalog.text[],
+												 pg_catalog.int4[], pg_catalog.float8[]) FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * Identity resolution: the golden record
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Recompute the golden record of the given profiles: for each attribute,
+ * the member records' non-NULL values ordered by the attribute's criteria
+ * in cdp.survivorship_rules (trust: the source's trust_rank; recency:
+ * source_updated_at, else received_at; completeness: how many attributes
+ * the record has), the newest record last breaking ties; then the values
+ * of cdp.profile_overrides, which win over every source.
+ */
+/*
+ * The sort key of a member record's value under criterion number n of an
+ * attribute's rule (higher wins): the source's trust_rank, the record's
+ * recency as epoch seconds, or its completeness.  A plain SQL expression,
+ * so the planner inlines it.
+ */
+CREATE FUNCTION cdp._survivorship_key(criteria pg_catalog.text[], n pg_catalog.int4, trust pg_catalog.float8,
+									  recency pg_catalog.float8, completeness pg_catalog.float8)
+	RETURNS pg_catalog.float8
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN criteria[n] OPERATOR(pg_catalog.=) 'trust' THEN trust
+				WHEN criteria[n] OPERATOR(pg_catalog.=) 'recency' THEN recency
+				WHEN criteria[n] OPERATOR(pg_catalog.=) 'completeness' THEN completeness END
+$$;
+COMMENT ON FUNCTION cdp._survivorship_key(pg_catalog.text[], pg_catalog.int4, pg_catalog.float8, pg_catalog.float8,
+										  pg_catalog.float8) IS
+	'internal: sort key of a value under one survivorship criterion';
+
+/*
+ * Recompute the golden record of the given profiles: for each attribute,
+ * the member records' non-NULL values ordered by the attribute's criteria
+ * in cdp.survivorship_rules (trust: the source's trust_rank; recency:
+ * source_updated_at, else received_at; completeness: how many attributes
+ * the record has), the newest record breaking ties; then the values of
+ * cdp.profile_overrides, which win over every source.  E-mail and phone
+ * are taken normalised.  Static SQL, so that its plan is cached.
+ */
+CREATE FUNCTION cdp._refresh_golden(profile_ids pg_catalog.int8[]) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	rule	record;
+BEGIN
+	WITH rules AS MATERIALIZED (
+		SELECT
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name') AS family_name,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name') AS given_name,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name_kana') AS family_name_kana,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name_kana') AS given_name_kana,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'name_romaji') AS name_romaji,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'email') AS email,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'phone') AS phone,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'birth_date') AS birth_date,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'postal_code') AS postal_code,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'country_code') AS country_code,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'region') AS region,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'locality') AS locality,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line1') AS address_line1,
+			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line2') AS address_line2
+	), g AS (
+		SELECT x.profile_id, pg_catalog.count(*) AS record_count,
+			   (pg_catalog.array_agg(x.family_name ORDER BY cdp._survivorship_key(rules.family_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.family_name IS NOT NULL))[1] AS family_name,
+			   (pg_catalog.array_agg(x.given_name ORDER BY cdp._survivorship_key(rules.given_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.given_name IS NOT NULL))[1] AS given_name,
+			   (pg_catalog.array_agg(x.family_name_kana ORDER BY cdp._survivorship_key(rules.family_name_kana, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name_kana, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name_kana, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.family_name_kana IS NOT NULL))[1] AS family_name_kana,
+			   (pg_catalog.array_agg(x.given_name_kana ORDER BY cdp._survivorship_key(rules.given_name_kana, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name_kana, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name_kana, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.given_name_kana IS NOT NULL))[1] AS given_name_kana,
+			   (pg_catalog.array_agg(x.name_romaji ORDER BY cdp._survivorship_key(rules.name_romaji, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.name_romaji, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.name_romaji, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.name_romaji IS NOT NULL))[1] AS name_romaji,
+			   (pg_catalog.array_agg(x.email ORDER BY cdp._survivorship_key(rules.email, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.email, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.email, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.email IS NOT NULL))[1] AS email,
+			   (pg_catalog.array_agg(x.phone ORDER BY cdp._survivorship_key(rules.phone, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.phone, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.phone, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.phone IS NOT NULL))[1] AS phone,
+			   (pg_catalog.array_agg(x.birth_date ORDER BY cdp._survivorship_key(rules.birth_date, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.birth_date, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.birth_date, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.birth_date IS NOT NULL))[1] AS birth_date,
+			   (pg_catalog.array_agg(x.postal_code ORDER BY cdp._survivorship_key(rules.postal_code, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.postal_code, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.postal_code, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.postal_code IS NOT NULL))[1] AS postal_code,
+			   (pg_catalog.array_agg(x.country_code ORDER BY cdp._survivorship_key(rules.country_code, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.country_code, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.country_code, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.country_code IS NOT NULL))[1] AS country_code,
+			   (pg_catalog.array_agg(x.region ORDER BY cdp._survivorship_key(rules.region, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.region, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.region, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.region IS NOT NULL))[1] AS region,
+			   (pg_catalog.array_agg(x.locality ORDER BY cdp._survivorship_key(rules.locality, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.locality, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.locality, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.locality IS NOT NULL))[1] AS locality,
+			   (pg_catalog.array_agg(x.address_line1 ORDER BY cdp._survivorship_key(rules.address_line1, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line1, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line1, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.address_line1 IS NOT NULL))[1] AS address_line1,
+			   (pg_catalog.array_agg(x.address_line2 ORDER BY cdp._survivorship_key(rules.address_line2, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line2, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line2, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
+					x.record_id DESC) FILTER (WHERE x.address_line2 IS NOT NULL))[1] AS address_line2
+		  FROM (SELECT r.record_id, r.profile_id, r.family_name, r.given_name,
+					   r.family_name_kana, r.given_name_kana, r.name_romaji,
+					   (cdp._normalize_identifier('email', r.email)).value AS email,
+					   (cdp._normalize_identifier('phone', r.phone)).value AS phone,
+					   r.birth_date, r.postal_code, r.country_code, r.region, r.locality,
+					   r.address_line1, r.address_line2,
+					   s.trust_rank::pg_catalog.float8 AS trust,
+					   pg_catalog.date_part('epoch', COALESCE(r.source_updated_at, r.received_at)) AS recency,
+					   pg_catalog.num_nonnulls(r.family_name, r.given_name, r.family_name_kana,
+							r.given_name_kana, r.name_romaji, r.email, r.phone, r.birth_date,
+							r.postal_code, r.country_code, r.region, r.locality,
+							r.address_line1, r.address_line2)::pg_catalog.float8 AS completeness
+				  FROM cdp.source_records r
+				  JOIN cdp.sources s ON s.source_id OPERATOR(pg_catalog.=) r.source_id
+				 WHERE r.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)) x
+		 CROSS JOIN rules
+		 GROUP BY x.profile_id
+	)
+	UPDATE cdp.profiles p
+	   SET family_name = g.family_name,
+			   given_name = g.given_name,
+			   family_name_kana = g.family_name_kana,
+			   given_name_kana = g.given_name_kana,
+			   name_romaji = g.name_romaji,
+			   email = g.email,
+			   phone = g.phone,
+			   birth_date = g.birth_date,
+			   postal_code = g.postal_code,
+			   country_code = g.country_code,
+			   region = g.region,
+			   locality = g.locality,
+			   address_line1 = g.address_line1,
+			   address_line2 = g.address_line2,
+		   record_count = g.record_count,
+		   golden_updated_at = pg_catalog.now()
+	  FROM g
+	 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id
+	   AND p.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)
+	   -- rows whose golden record did not change are not rewritten
+	   AND (p.family_name, p.given_name, p.family_name_kana, p.given_name_kana, p.name_romaji,
+			p.email, p.phone, p.birth_date, p.postal_code, p.country_code, p.region, p.locality,
+			p.address_line1, p.address_line2, p.record_count)
+		   IS DISTINCT FROM
+		   (g.family_name, g.given_name, g.family_name_kana, g.given_name_kana, g.name_romaji,
+			g.email, g.phone, g.birth_date, g.postal_code, g.country_code, g.region, g.locality,
+			g.address_line1, g.address_line2, g.record_count);
+
+	FOR rule IN
+		SELECT DISTINCT o.attribute,
+			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+		  FROM cdp.profile_overrides o
+		  JOIN pg_catalog.pg_attribute a
+			ON a.attrelid OPERATOR(pg_catalog.=) 'cdp.profiles'::pg_catalog.regclass
+		   AND a.attname OPERATOR(pg_catalog.=) o.attribute::name
+		 WHERE o.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)
+	LOOP
+		EXECUTE pg_catalog.format($q$
+			UPDATE cdp.profiles p SET %1$I = o.value::%2$s
+			  FROM cdp.profile_overrides o
+			 WHERE o.profile_id OPERATOR(pg_catalog.=) p.profile_id
+			   AND o.attribute OPERATOR(pg_catalog.=) %3$L
+			   AND p.profile_id OPERATOR(pg_catalog.=) ANY ($1)$q$, rule.attribute, rule.type, rule.attribute)
+		USING profile_ids;
+	END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp._refresh_golden(pg_catalog.int8[]) FROM PUBLIC;
+
+CREATE FUNCTION cdp.refresh_golden_records(profile_ids pg_catalog.int8[] DEFAULT NULL) RETURNS pg_catalog.int8
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ids		int8[] := profile_ids;
+BEGIN
+	IF ids IS NULL THEN
+		SELECT pg_catalog.array_agg(p.profile_id) INTO ids
+		  FROM cdp.profiles p WHERE p.status OPERATOR(pg_catalog.=) 'active';
+	END IF;
+	IF ids IS NULL THEN
+		RETURN 0;
+	END IF;
+	PERFORM cdp._refresh_golden(ids);
+	RETURN pg_catalog.cardinality(ids);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp.refresh_golden_records(pg_catalog.int8[]) FROM PUBLIC;
+COMMENT ON FUNCTION cdp.refresh_golden_records(pg_catalog.int8[]) IS
+	'recompute the golden record of the given profiles (NULL: every active profile), e.g. after changing survivorship rules or overrides';
+
+/* ------------------------------------------------------------------------
+ * Identity resolution: batch and incremental
+ *
+ * Locks: a batch holds the advisory lock "cdp.resolve" exclusively, an
+ * incremental resolution holds it shared, so the two never interleave.
+ * Incremental resolutions serialise on advisory locks of the record's
+ * identifier values (kind:value) and on the rows of the profiles they
+ * rewrite, taken in id order; under READ COMMITTED each statement after a
+ * wait sees what the other transaction committed.
+ * ---------------------------------------------------------------------- */
+
+CREATE FUNCTION cdp.resolve(progress_every pg_catalog.int8 DEFAULT 100000,
+							OUT records pg_catalog.int8, OUT identifiers_extracted pg_catalog.int8,
+							OUT profiles_created pg_catalog.int8, OUT profiles_merged pg_catalog.int8,
+							OUT records_changed pg_catalog.int8, OUT elapsed interval)
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	started		timestamptz := pg_catalog.clock_timestamp();
+	ids			int8[];
+	comps		int8[];
+	kinds		text[];
+	rules		int4[];
+	weights		float8[];
+	applied		record;
+BEGIN
+	IF progress_every OPERATOR(pg_catalog.<) 0 THEN
+		RAISE EXCEPTION 'progress_every must not be negative: %', progress_every
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cdp.resolve'), 0);
+	identifiers_extracted := cdp._extract_identifiers(NULL);
+	-- (cdp._cluster returns the records in id order)
+	SELECT pg_catalog.array_agg(c.record_id), pg_catalog.array_agg(c.component),
+		   pg_catalog.array_agg(c.via_kind), pg_catalog.array_agg(c.via_rule), pg_catalog.array_agg(c.via_weight)
+	  INTO ids, comps, kinds, rules, weights
+	  FROM cdp._cluster(NULL, COALESCE(progress_every, 0)) c;
+	records := COALESCE(pg_catalog.cardinality(ids), 0);
+	IF records OPERATOR(pg_catalog.>) 0 THEN
+		applied := cdp._apply_components(ids, comps, kinds, rules, weights);
+		profiles_created := applied.profiles_created;
+		profiles_merged := applied.profiles_merged;
+		records_changed := applied.records_changed;
+	ELSE
+		profiles_created := 0;
+		profiles_merged := 0;
+		records_changed := 0;
+	END IF;
+	elapsed := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
+	IF COALESCE(progress_every, 0) OPERATOR(pg_catalog.>) 0 AND records OPERATOR(pg_catalog.>=) progress_every THEN
+		RAISE NOTICE 'resolve: done: % records, % profiles created, % merged, % records changed profile',
+			records, profiles_created, profiles_merged, records_changed;
+	END IF;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp.resolve(pg_catalog.int8) FROM PUBLIC;
+COMMENT ON FUNCTION cdp.resolve(pg_catalog.int8) IS
+	'resolve every source record into profiles (batch); NOTICE every progress_every records';
+
+CREATE FUNCTION cdp.resolve_record(record_id pg_catalog.int8) RETURNS pg_catalog.int8
+	LANGUAGE plpgsql STRICT SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	-- one record's statements are planned once per session, not per call
+	SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+	rid			int8 := $1;
+	candidates	int8[];
+	pids		int8[];
+	locked		int8[] := '{}';
+	members		int8[];
+	ids			int8[];
+	comps		int8[];
+	kinds		text[];
+	rules		int4[];
+	weights		float8[];
+BEGIN
+	PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('cdp.resolve'), 0);
+	PERFORM 1 FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) rid FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'source record % does not exist', rid USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM cdp._extract_identifiers(ARRAY[rid]);
+	PERFORM pg_catalog.pg_advisory_xact_lock(v.h)
+	   FROM (SELECT DISTINCT pg_catalog.hashtextextended(i.kind OPERATOR(pg_catalog.||) ':'
+													   OPERATOR(pg_catalog.||) i.value, 0) AS h
+			   FROM cdp.identifiers i
+			  WHERE i.record_id OPERATOR(pg_catalog.=) rid
+			  ORDER BY 1) v;
+	LOOP
+		-- records sharing a linking value (not blocked, not long junk) or a probabilistic link
+		WITH vals AS (
+			SELECT i.kind, i.value
+			  FROM cdp.identifiers i
+			  JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind
+			 WHERE i.record_id OPERATOR(pg_catalog.=) rid
+			   AND (k.links OR k.one_per_person OR k.max_per_profile IS NOT NULL)
+			   AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers b
+								WHERE b.kind OPERATOR(pg_catalog.=) i.kind AND b.value OPERATOR(pg_catalog.=) i.value)
+			   AND (k.max_records_per_value IS NULL
+					OR (SELECT pg_catalog.count(*)
+						  FROM (SELECT 1 FROM cdp.identifiers c
+								 WHERE c.kind OPERATOR(pg_catalog.=) i.kind AND c.value OPERATOR(pg_catalog.=) i.value
+								 LIMIT (k.max_records_per_value OPERATOR(pg_catalog.+) 2)) z)
+					   OPERATOR(pg_catalog.<=) (k.max_records_per_value OPERATOR(pg_catalog.+) 1))
+		)
+		SELECT pg_catalog.array_agg(DISTINCT t.x) INTO candidates
+		  FROM (SELECT j.record_id
+				  FROM vals JOIN cdp.identifiers j
+					ON j.kind OPERATOR(pg_catalog.=) vals.kind AND j.value OPERATOR(pg_catalog.=) vals.value
+				UNION ALL
+				SELECT CASE WHEN e.record_a OPERATOR(pg_catalog.=) rid THEN e.record_b ELSE e.record_a END
+				  FROM cdp._probabilistic_edges(ARRAY[rid]) e
+				UNION ALL
+				SELECT rid) t(x)
+		 WHERE t.x IS NOT NULL;
+		SELECT pg_catalog.array_agg(DISTINCT r.profile_id) INTO pids
+		  FROM cdp.source_records r
+		  JOIN pg_catalog.unnest(candidates) c(id) ON c.id OPERATOR(pg_catalog.=) r.record_id
+		 WHERE r.profile_id IS NOT NULL;
+		pids := COALESCE(pids, '{}');
+		EXIT WHEN pids OPERATOR(pg_catalog.<@) locked;
+		PERFORM 1 FROM cdp.profiles p
+		  WHERE p.profile_id OPERATOR(pg_catalog.=) ANY (pids)
+		  ORDER BY p.profile_id FOR UPDATE;
+		locked := locked OPERATOR(pg_catalog.||) pids;
+	END LOOP;
+
+	SELECT pg_catalog.array_agg(DISTINCT t.x) INTO members
+	  FROM (SELECT r.record_id FROM cdp.source_records r
+			 WHERE r.profile_id OPERATOR(pg_catalog.=) ANY (pids)
+			UNION ALL
+			SELECT pg_catalog.unnest(candidates)) t(x);
+	-- (cdp._cluster returns the records in id order)
+	SELECT pg_catalog.array_agg(c.record_id), pg_catalog.array_agg(c.component),
+		   pg_catalog.array_agg(c.via_kind), pg_catalog.array_agg(c.via_rule), pg_catalog.array_agg(c.via_weight)
+	  INTO ids, comps, kinds, rules, weights
+	  FROM cdp._cluster(members, 0) c;
+	PERFORM cdp._apply_components(ids, comps, kinds, rules, weights);
+	RETURN (SELECT r.profile_id FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) rid);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp.resolve_record(pg_catalog.int8) FROM PUBLIC;
+COMMENT ON FUNCTION cdp.resolve_record(pg_catalog.int8) IS
+	'resolve one new or changed source record inside the caller''s transaction; returns its profile';
+
+/*
+ * Trigger helper: resolve each inserted (or re-sent) record in the same
+ * transaction.  AFTER INSERT, and AFTER UPDATE OF the identifying columns
+ * only, so that resolution's own updates do not fire it again.
+ */
+CREATE FUNCTION cdp.resolve_record_trigger() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM cdp.resolve_record(NEW.record_id);
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION cdp.resolve_record_trigger() IS
+	'AFTER INSERT (OR UPDATE OF email, phone, attributes) trigger on cdp.source_records that calls cdp.resolve_record';
+
+/* ------------------------------------------------------------------------
+ * Identity resolution: unmerge and split
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Move records of one profile to another (a revived or a new profile),
+ * remember every pair across the cut in cdp.link_exclusions so that
+ * resolution never joins them again, log it and refresh both profiles.
+ * Returns the merge_log id of the entry.
+ */
+CREATE FUNCTION cdp._detach(from_profile pg_catalog.int8, to_profile pg_catalog.int8,
+							moved pg_catalog.int8[], action pg_catalog.text, details pg_catalog.jsonb)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	log_id		int8;
+BEGIN
+	INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, details, performed_by)
+	VALUES (action, from_profile, to_profile,
+			(SELECT pg_catalog.array_agg(DISTINCT m) FROM pg_catalog.unnest(moved) m), details,
+			pg_catalog."session_user"())
+	RETURNING merge_id INTO log_id;
+	UPDATE cdp.source_records r SET profile_id = to_profile, linked_at = pg_catalog.now()
+	 WHERE r.record_id OPERATOR(pg_catalog.=) ANY (moved);
+	UPDATE cdp.identifiers i SET profile_id = to_profile
+	 WHERE i.record_id OPERATOR(pg_catalog.=) ANY (moved);
+	UPDATE cdp.events e SET profile_id = to_profile
+	 WHERE e.record_id OPERATOR(pg_catalog.=) ANY (moved);
+	INSERT INTO cdp.link_exclusions (record_a, record_b, merge_id, created_by)
+	SELECT LEAST(m.id, r.record_id), GREATEST(m.id, r.record_id), log_id, pg_catalog."session_user"()
+	  FROM pg_catalog.unnest(moved) m(id)
+	 CROSS JOIN cdp.source_records r
+	 WHERE r.profile_id OPERATOR(pg_catalog.=) from_profile
+	ON CONFLICT DO NOTHING;
+	PERFORM cdp._refresh_golden(ARRAY[from_profile, to_profile]);
+	PERFORM cdp._profiles_changed(ARRAY[from_profile, to_profile]);
+	RETURN log_id;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp._detach(pg_catalog.int8, pg_catalog.int8, pg_catalog.int8[], pg_catalog.text,
+									   pg_catalog.jsonb) FROM PUBLIC;
+
+CREATE FUNCTION cdp.split(profile_id pg_catalog.int8, record_ids pg_catalog.int8[]) RETURNS pg_catalog.int8
+	LANGUAGE plpgsql STRICT SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	pid			int8 := $1;
+	moved		int8[];
+	remaining	int8;
+	new_pid		int8;
+BEGIN
+	PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('cdp.resolve'), 0);
+	PERFORM 1 FROM cdp.profiles p
+	  WHERE p.profile_id OPERATOR(pg_catalog.=) pid AND p.status OPERATOR(pg_catalog.=) 'active'
+	  FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'profile % does not exist or is not active', pid USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT pg_catalog.array_agg(DISTINCT m) INTO moved FROM pg_catalog.unnest($2) m WHERE m IS NOT NULL;
+	IF moved IS NULL THEN
+		RAISE EXCEPTION 'no records to split off' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF EXISTS (SELECT 1 FROM pg_catalog.unnest(moved) m(id)
+				WHERE NOT EXISTS (SELECT 1 FROM cdp.source_records r
+								   WHERE r.record_id OPERATOR(pg_catalog.=) m.id
+									 AND r.profile_id OPERATOR(pg_catalog.=) pid)) THEN
+		RAISE EXCEPTION 'not every record belongs to profile %', pid USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT pg_catalog.count(*) INTO remaining FROM cdp.source_records r
+	 WHERE r.profile_id OPERATOR(pg_catalog.=) pid AND r.record_id OPERATOR(pg_catalog.<>) ALL (moved);
+	IF remaining OPERATOR(pg_catalog.=) 0 THEN
+		RAISE EXCEPTION 'splitting off every record of profile % would leave it empty', pid
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO cdp.profiles (record_count) VALUES (0) RETURNING profiles.profile_id INTO new_pid;
+	PERFORM cdp._detach(pid, new_pid, moved, 'split', '{}'::jsonb);
+	RETURN new_pid;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp.split(pg_catalog.int8, pg_catalog.int8[]) FROM PUBLIC;
+COMMENT ON FUNCTION cdp.split(pg_catalog.int8, pg_catalog.int8[]) IS
+	'move records of a profile to a new profile that resolution keeps apart; returns the new profile id';
+
+CREATE FUNCTION cdp.unmerge(merge_id pg_catalog.int8) RETURNS pg_catalog.int8
+	LANGUAGE plpgsql STRICT SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	entry		cdp.merge_log;
+	current_pid int8;
+	n_profiles	int8;
+	moved		int8[];
+	target		int8;
+	log_id		int8;
+BEGIN
+	PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('cdp.resolve'), 0);
+	SELECT * INTO entry FROM cdp.merge_log l WHERE l.merge_id OPERATOR(pg_catalog.=) $1 FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'merge log entry % does not exist', $1 USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF entry.action OPERATOR(pg_catalog.<>) ALL (ARRAY['merge', 'link']) THEN
+		RAISE EXCEPTION 'merge log entry % is a %, only a merge or a link can be undone', $1, entry.action
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF entry.reverted_by IS NOT NULL THEN
+		RAISE EXCEPTION 'merge log entry % was already undone by entry %', $1, entry.reverted_by
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- the records it joined, wherever they are now; they must share one active profile
+	SELECT pg_catalog.array_agg(r.record_id ORDER BY r.record_id), pg_catalog.min(r.profile_id),
+		   pg_catalog.count(DISTINCT r.profile_id)
+	  INTO moved, current_pid, n_profiles
+	  FROM cdp.source_records r
+	 WHERE r.record_id OPERATOR(pg_catalog.=) ANY (entry.record_ids);
+	IF moved IS NULL OR n_profiles OPERATOR(pg_catalog.<>) 1 THEN
+		RAISE EXCEPTION 'the records of merge log entry % no longer share one profile', $1
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM 1 FROM cdp.profiles p
+	  WHERE p.profile_id OPERATOR(pg_catalog.=) ANY (ARRAY[current_pid, entry.other_profile_id])
+	  ORDER BY p.profile_id FOR UPDATE;
+	IF NOT EXISTS (SELECT 1 FROM cdp.source_records r
+					WHERE r.profile_id OPERATOR(pg_catalog.=) current_pid
+					  AND r.record_id OPERATOR(pg_catalog.<>) ALL (moved)) THEN
+		RAISE EXCEPTION 'the records of merge log entry % are all that profile % holds', $1, current_pid
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF entry.action OPERATOR(pg_catalog.=) 'merge' THEN
+		-- the absorbed profile comes back under its own id
+		target := entry.other_profile_id;
+		UPDATE cdp.profiles p SET status = 'active', merged_into = NULL
+		 WHERE p.profile_id OPERATOR(pg_catalog.=) target;
+	ELSE
+		INSERT INTO cdp.profiles (record_count) VALUES (0) RETURNING profile_id INTO target;
+	END IF;
+	log_id := cdp._detach(current_pid, target, moved, 'unmerge',
+						  pg_catalog.jsonb_build_object('reverts', $1));
+	UPDATE cdp.merge_log l SET reverted_by = log_id WHERE l.merge_id OPERATOR(pg_catalog.=) $1;
+	RETURN target;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp.unmerge(pg_catalog.int8) FROM PUBLIC;
+COMMENT ON FUNCTION cdp.unmerge(pg_catalog.int8) IS
+	'undo a merge (the absorbed profile comes back) or a link (the records get a new profile); returns that profile';
+
+/* ------------------------------------------------------------------------
  * Probabilistic (Fellegi-Sunter) links that clustering consumes: the pairs
  * of records whose match weight passes an enabled probabilistic rule's
  * threshold.  record_ids restricts the result to pairs that involve one of
@@ -17,10 +920,269 @@ CREATE FUNCTION cdp._probabilistic_edges(record_ids pg_catalog.int8[],
 										 OUT record_a pg_catalog.int8, OUT record_b pg_catalog.int8,
 										 OUT rule_id pg_catalog.int4, OUT match_weight pg_catalog.float8)
 	RETURNS SETOF record
-	LANGUAGE sql STABLE
+	AS 'MODULE_PATHNAME', 'cdp_probabilistic_edges'
+	LANGUAGE C STABLE
+	SET search_path = pg_catalog, pg_temp;
+REVOKE EXECUTE ON FUNCTION cdp._probabilistic_edges(pg_catalog.int8[]) FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * Probabilistic linking: the model, its training and explanations
+ * (src/identity/fs_*.c; the README's "Probabilistic linking" documents the
+ * definition format)
+ * ---------------------------------------------------------------------- */
+
+-- a probabilistic rule by name (NULL: the first enabled one by priority)
+CREATE FUNCTION cdp._fs_rule(rule_name pg_catalog.text)
+	RETURNS cdp.match_rules
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT NULL::pg_catalog.int8, NULL::pg_catalog.int8, NULL::pg_catalog.int4, NULL::pg_catalog.float8
-	 WHERE false
+DECLARE
+	found_rule	cdp.match_rules;
+BEGIN
+	IF rule_name IS NULL THEN
+		SELECT * INTO found_rule FROM cdp.match_rules m
+		 WHERE m.rule_type = 'probabilistic' AND m.enabled
+		 ORDER BY m.priority, m.rule_id LIMIT 1;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'there is no enabled probabilistic rule'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Insert one into cdp.match_rules, e.g. with cdp.default_probabilistic_rule() as its definition.';
+		END IF;
+		RETURN found_rule;
+	END IF;
+	SELECT * INTO found_rule FROM cdp.match_rules m WHERE m.rule_name = _fs_rule.rule_name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'probabilistic rule "%" does not exist', rule_name
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF found_rule.rule_type <> 'probabilistic' THEN
+		RAISE EXCEPTION 'rule "%" is a % rule, not a probabilistic one', rule_name, found_rule.rule_type
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN found_rule;
+END
 $$;
-REVOKE EXECUTE ON FUNCTION cdp._probabilistic_edges(pg_catalog.int8[]) FROM PUBLIC;
+
+CREATE FUNCTION cdp._fs_train(rule_name pg_catalog.text, definition pg_catalog.jsonb,
+							  sample_size pg_catalog.int4, seed pg_catalog.int8,
+							  max_iterations pg_catalog.int4)
+	RETURNS pg_catalog.jsonb
+	AS 'MODULE_PATHNAME', 'cdp_fs_train'
+	LANGUAGE C VOLATILE STRICT;
+
+-- arguments: rule name, definition, threshold, record_a, record_b
+CREATE FUNCTION cdp._fs_explain(pg_catalog.text, pg_catalog.jsonb, pg_catalog.float8,
+								pg_catalog.int8, pg_catalog.int8,
+								OUT comparison pg_catalog.text, OUT level pg_catalog.int4,
+								OUT level_name pg_catalog.text,
+								OUT value_a pg_catalog.text, OUT value_b pg_catalog.text,
+								OUT m pg_catalog.float8, OUT u pg_catalog.float8,
+								OUT weight pg_catalog.float8, OUT total_weight pg_catalog.float8,
+								OUT threshold pg_catalog.float8, OUT passes pg_catalog.bool,
+								OUT blocked_by pg_catalog.text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'cdp_fs_explain'
+	LANGUAGE C STABLE;
+
+/*
+ * Estimate m and u of every level (u from sample_size random pairs drawn
+ * with seed, m by EM on the blocked pairs), the prior and, where asked, the
+ * frequencies of common values, and store them in the rule's definition.
+ */
+CREATE FUNCTION cdp.train_probabilistic_rule(rule_name pg_catalog.text,
+											 sample_size pg_catalog.int4 DEFAULT 100000,
+											 seed pg_catalog.int8 DEFAULT 42,
+											 max_iterations pg_catalog.int4 DEFAULT 100)
+	RETURNS pg_catalog.jsonb
+	LANGUAGE plpgsql VOLATILE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	rule		cdp.match_rules;
+	estimates	jsonb;
+	comparison	jsonb;
+	levels		jsonb;
+	comparisons jsonb := '[]';
+	trained		jsonb;
+BEGIN
+	rule := cdp._fs_rule(rule_name);
+	PERFORM FROM cdp.match_rules m WHERE m.rule_id = rule.rule_id FOR UPDATE;
+	estimates := cdp._fs_train(rule.rule_name, rule.definition, sample_size, seed, max_iterations);
+	FOR i IN 0 .. jsonb_array_length(rule.definition -> 'comparisons') - 1 LOOP
+		comparison := rule.definition -> 'comparisons' -> i;
+		levels := '[]';
+		FOR j IN 0 .. jsonb_array_length(estimates -> 'levels' -> i) - 1 LOOP
+			levels := levels || jsonb_build_array(coalesce(comparison -> 'levels' -> j, '{"type": "else"}')
+												  || (estimates -> 'levels' -> i -> j));
+		END LOOP;
+		comparison := jsonb_set(comparison, '{levels}', levels) - 'tf';
+		IF jsonb_typeof(estimates -> 'tf' -> i) = 'object' THEN
+			comparison := comparison || jsonb_build_object('tf', estimates -> 'tf' -> i);
+		END IF;
+		comparisons := comparisons || jsonb_build_array(comparison);
+	END LOOP;
+	trained := rule.definition || jsonb_build_object('comparisons', comparisons,
+														'prior', estimates -> 'prior',
+														'training', estimates -> 'training');
+	UPDATE cdp.match_rules m SET definition = trained WHERE m.rule_id = rule.rule_id;
+	RETURN trained;
+END
+$$;
+COMMENT ON FUNCTION cdp.train_probabilistic_rule(pg_catalog.text, pg_catalog.int4, pg_catalog.int8, pg_catalog.int4)
+	IS 'estimate a probabilistic rule''s m and u probabilities, prior and term frequencies from the records (unsupervised) and store them in its definition';
+
+CREATE FUNCTION cdp.explain_link(record_a pg_catalog.int8, record_b pg_catalog.int8,
+								 rule_name pg_catalog.text,
+								 OUT comparison pg_catalog.text, OUT level pg_catalog.int4,
+								 OUT level_name pg_catalog.text,
+								 OUT value_a pg_catalog.text, OUT value_b pg_catalog.text,
+								 OUT m pg_catalog.float8, OUT u pg_catalog.float8,
+								 OUT weight pg_catalog.float8, OUT total_weight pg_catalog.float8,
+								 OUT threshold pg_catalog.float8, OUT passes pg_catalog.bool,
+								 OUT blocked_by pg_catalog.text)
+	RETURNS SETOF record
+	LANGUAGE sql STABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT e.*
+	  FROM cdp._fs_rule(rule_name) r,
+		   LATERAL cdp._fs_explain(r.rule_name, r.definition, r.threshold, record_a, record_b) e
+$$;
+COMMENT ON FUNCTION cdp.explain_link(pg_catalog.int8, pg_catalog.int8, pg_catalog.text)
+	IS 'why a probabilistic rule links two source records or not: each comparison''s level, m, u and weight, the total and the threshold';
+
+CREATE FUNCTION cdp.explain_link(record_a pg_catalog.int8, record_b pg_catalog.int8,
+								 OUT comparison pg_catalog.text, OUT level pg_catalog.int4,
+								 OUT level_name pg_catalog.text,
+								 OUT value_a pg_catalog.text, OUT value_b pg_catalog.text,
+								 OUT m pg_catalog.float8, OUT u pg_catalog.float8,
+								 OUT weight pg_catalog.float8, OUT total_weight pg_catalog.float8,
+								 OUT threshold pg_catalog.float8, OUT passes pg_catalog.bool,
+								 OUT blocked_by pg_catalog.text)
+	RETURNS SETOF record
+	LANGUAGE sql STABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT e.*
+	  FROM cdp._fs_rule(NULL) r,
+		   LATERAL cdp._fs_explain(r.rule_name, r.definition, r.threshold, record_a, record_b) e
+$$;
+COMMENT ON FUNCTION cdp.explain_link(pg_catalog.int8, pg_catalog.int8)
+	IS 'explain_link under the first enabled probabilistic rule';
+
+CREATE FUNCTION cdp.match_weight(record_a pg_catalog.int8, record_b pg_catalog.int8,
+								 rule_name pg_catalog.text)
+	RETURNS pg_catalog.float8
+	LANGUAGE sql STABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT e.total_weight
+	  FROM cdp._fs_rule(rule_name) r,
+		   LATERAL cdp._fs_explain(r.rule_name, r.definition, r.threshold, record_a, record_b) e
+	 LIMIT 1
+$$;
+COMMENT ON FUNCTION cdp.match_weight(pg_catalog.int8, pg_catalog.int8, pg_catalog.text)
+	IS 'match weight (log2 odds that they are one person) of two source records under a probabilistic rule';
+
+CREATE FUNCTION cdp.match_weight(record_a pg_catalog.int8, record_b pg_catalog.int8)
+	RETURNS pg_catalog.float8
+	LANGUAGE sql STABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT e.total_weight
+	  FROM cdp._fs_rule(NULL) r,
+		   LATERAL cdp._fs_explain(r.rule_name, r.definition, r.threshold, record_a, record_b) e
+	 LIMIT 1
+$$;
+COMMENT ON FUNCTION cdp.match_weight(pg_catalog.int8, pg_catalog.int8)
+	IS 'match_weight under the first enabled probabilistic rule';
+
+/*
+ * A starting model for Japanese and Latin customer records.  Names compare
+ * as written (kanji variants, width and case folded), by kana reading and,
+ * for records that have neither, by romaji in any word order; contact
+ * details form one comparison whose first agreeing level counts (e-mail,
+ * phone, address, postal code), so that a household sharing a phone and an
+ * address does not add that evidence up several times.  Untrained: insert
+ * it as a rule's definition, then run cdp.train_probabilistic_rule.
+ */
+CREATE FUNCTION cdp.default_probabilistic_rule()
+	RETURNS pg_catalog.jsonb
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT '{
+  "comparisons": [
+    {"name": "family_name", "field": "family_name", "tf_adjust": true,
+     "levels": [{"type": "normalized"},
+                {"type": "kana_key", "field": "family_name_kana"},
+                {"type": "jaro_winkler", "min": 0.92},
+                {"type": "jaro_winkler", "min": 0.8, "field": "family_name_kana"},
+                {"type": "else"}]},
+    {"name": "given_name", "field": "given_name", "tf_adjust": true,
+     "levels": [{"type": "normalized"},
+                {"type": "kana_key", "field": "given_name_kana"},
+                {"type": "jaro_winkler", "min": 0.92},
+                {"type": "jaro_winkler", "min": 0.8, "field": "given_name_kana"},
+                {"type": "else"}]},
+    {"name": "name_romaji", "unless": ["family_name", "given_name"],
+     "field": {"coalesce": ["name_romaji", ["family_name_kana", "given_name_kana"]]},
+     "normalizer": "romaji",
+     "levels": [{"type": "normalized"},
+                {"type": "else"}]},
+    {"name": "birth_date", "field": "birth_date",
+     "levels": [{"type": "exact"},
+                {"type": "date_near"},
+                {"type": "else"}]},
+    {"name": "contact",
+     "levels": [{"type": "normalized", "field": "email", "normalizer": "name"},
+                {"type": "normalized", "field": "phone", "normalizer": "phone"},
+                {"type": "normalized", "field": ["region", "locality", "address_line1", "address_line2"],
+                 "normalizer": "address"},
+                {"type": "normalized", "field": "postal_code", "normalizer": "digits"},
+                {"type": "else"}]}
+  ],
+  "blocking": [["birth_date"],
+               ["normalize_phone(phone)"],
+               ["normalize_name(email)"],
+               ["normalize_name(family_name)", "normalize_name(given_name)"],
+               ["kana_key(family_name_kana)", "kana_key(given_name_kana)"],
+               ["digits(postal_code)", "normalize_name(family_name)"],
+               ["normalize_address(address_line1)"]],
+  "training_blocking": [["birth_date"],
+                        ["normalize_name(family_name)", "normalize_name(given_name)"],
+                        ["kana_key(family_name_kana)", "kana_key(given_name_kana)"]],
+  "max_block_size": 2000
+}'::pg_catalog.jsonb
+$$;
+COMMENT ON FUNCTION cdp.default_probabilistic_rule()
+	IS 'an untrained probabilistic model for Japanese and Latin records, to insert as a rule''s definition and train';
+
+/*
+ * Blocking keys in SQL: the candidate query of incremental resolution
+ * compares cdp.blocking_key(function, column), computed by the same C code
+ * as batch blocking; cdp.blocking_indexes(rule) gives the CREATE INDEX
+ * statements that make it an index scan.
+ */
+CREATE FUNCTION cdp.blocking_key(function pg_catalog.text, value pg_catalog.text)
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'cdp_blocking_key'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp.blocking_key(pg_catalog.text, pg_catalog.text)
+	IS 'a probabilistic rule''s blocking key: function is normalize_name, normalize_address, normalize_phone, digits, kana_key, romaji_key or romaji_words';
+
+CREATE FUNCTION cdp._fs_blocking_indexes(pg_catalog.text, pg_catalog.jsonb)
+	RETURNS SETOF pg_catalog.text
+	AS 'MODULE_PATHNAME', 'cdp_fs_blocking_indexes'
+	LANGUAGE C STABLE STRICT;
+
+CREATE FUNCTION cdp.blocking_indexes(rule_name pg_catalog.text)
+	RETURNS SETOF pg_catalog.text
+	LANGUAGE sql STABLE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s FROM cdp._fs_rule(rule_name) r, LATERAL cdp._fs_blocking_indexes(r.rule_name, r.definition) s
+$$;
+COMMENT ON FUNCTION cdp.blocking_indexes(pg_catalog.text)
+	IS 'CREATE INDEX statements on cdp.source_records that serve a probabilistic rule''s blocking in incremental resolution';

@@ -84,6 +84,12 @@ SELECT * FROM pg_temp.state() WHERE profile_id IN (2, 3);
 UPDATE cdp.profiles SET status = 'erased' WHERE profile_id = 6;
 SELECT cdp._profiles_changed(ARRAY[6]::bigint[]);
 SELECT count(*) AS states_of_erased FROM cdp.consent_current WHERE profile_id = 6;
+-- a bulk load of the ledger (one statement, 5000 people: more than the
+-- lock table holds, were each person locked) is one refresh
+INSERT INTO cdp.profiles (family_name) SELECT 'Bulk ' || g FROM generate_series(1, 5000) g;
+INSERT INTO cdp.consent_events (profile_id, purpose, decision, collected_at)
+SELECT profile_id, 'third_party_sharing', 'granted', '2025-01-01' FROM cdp.profiles WHERE family_name LIKE 'Bulk %';
+SELECT count(*) AS bulk_states FROM cdp.consent_state WHERE purpose = 'third_party_sharing' AND allowed;
 -- a full rebuild gives the same state as the incremental maintenance
 CREATE TEMP TABLE before_rebuild AS SELECT * FROM cdp.consent_current;
 SELECT cdp.consent_refresh();

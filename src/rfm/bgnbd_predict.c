@@ -378,8 +378,8 @@ memo_place(CdpBgnbd *m, double x, double T, double periods)
 	e->T = T;
 	e->periods = periods;
 	e->row = MemoryContextAlloc(m->context, SMALL_X * sizeof(double));
-	for (i = 0; i < SMALL_X; i++)
-		e->row[i] = get_float8_nan();
+	/* all bits set is a NaN: not computed yet */
+	memset(e->row, 0xFF, SMALL_X * sizeof(double));
 	m->nrows++;
 	return &e->row[(int) x];
 }

@@ -122,16 +122,6 @@ nelder_mead(CdpObjective f, void *arg, int n, double *x, double *fx, double step
 
 		CHECK_FOR_INTERRUPTS();
 		order(&s);
-		if (s.f[0] < mark - tolerance * (fabs(mark) + tolerance) || mark == HUGE_VAL)
-		{
-			mark = s.f[0];
-			mark_evaluations = *evaluations;
-		}
-		else if (*evaluations - mark_evaluations > NM_STALL_WINDOW * n)
-		{
-			*stalled = true;
-			break;
-		}
 		for (i = 1; i <= n; i++)
 		{
 			spread_f = Max(spread_f, fabs(s.f[i] - s.f[0]));
@@ -143,6 +133,16 @@ nelder_mead(CdpObjective f, void *arg, int n, double *x, double *fx, double step
 			memcpy(x, s.x[0], sizeof(double) * n);
 			*fx = s.f[0];
 			return true;
+		}
+		if (s.f[0] < mark - tolerance * (fabs(mark) + tolerance) || mark == HUGE_VAL)
+		{
+			mark = s.f[0];
+			mark_evaluations = *evaluations;
+		}
+		else if (*evaluations - mark_evaluations > NM_STALL_WINDOW * n)
+		{
+			*stalled = true;
+			break;
 		}
 
 		for (j = 0; j < n; j++)

@@ -1,0 +1,219 @@
+--
+-- identity_deterministic: identifier extraction, deterministic linking with
+-- its rules (priority, blocked values, frequency cap, per-profile limits,
+-- one-per-person), stable profile ids, the merge log, unmerge and split,
+-- and the golden record
+--
+CREATE EXTENSION cdp;
+\set VERBOSITY terse
+
+INSERT INTO cdp.sources (source_key, display_name, kind, trust_rank)
+VALUES ('crm', 'CRM', 'crm', 90), ('shop', 'Online shop', 'ecommerce', 60), ('pos', 'Shops', 'pos', 30);
+
+-- a view of who is with whom: each profile's records by source key
+CREATE TEMP VIEW members AS
+SELECT r.profile_id, string_agg(r.source_record_key, ' ' ORDER BY r.source_record_key) AS records
+  FROM cdp.source_records r GROUP BY r.profile_id ORDER BY r.profile_id;
+
+-- resolving nothing
+SELECT records, identifiers_extracted, profiles_created, profiles_merged, records_changed
+  FROM cdp.resolve();
+
+-- the Yamada household: Taro and Hanako share the home phone and each
+-- have their own CRM id; Taro's shop account has his e-mail (another case,
+-- full-width); a POS record has Hanako's CRM id in an array and a bad phone
+INSERT INTO cdp.source_records (source_id, source_record_key, family_name, given_name, email, phone,
+                                attributes, source_updated_at)
+VALUES (1, 'crm-taro', 'Yamada', 'Taro', 'taro@example.jp', '03-1111-2222', '{"crm_id": "C-1"}', '2025-01-01'),
+       (2, 'shop-taro', 'Yamada', 'Taro', 'ＴＡＲＯ＠example.jp', NULL, '{}', '2025-06-01'),
+       (1, 'crm-hanako', 'Yamada', 'Hanako', 'hanako@example.jp', '03-1111-2222', '{"crm_id": "C-2"}', '2025-01-01'),
+       (3, 'pos-hanako', 'Yamada', NULL, NULL, 'call me', '{"crm_id": ["C-2"], "loyalty_id": 77}', '2025-03-01'),
+       -- placeholder e-mail (blocked) on two unrelated people
+       (2, 'shop-anon1', 'Sato', 'Ken', 'test@example.com', NULL, '{}', NULL),
+       (2, 'shop-anon2', 'Ito', 'Mai', 'TEST@example.com', NULL, '{}', NULL),
+       -- no identifiers at all
+       (3, 'pos-walkin', 'Kato', NULL, NULL, NULL, '{"note": "walk-in"}', NULL);
+
+SELECT records, identifiers_extracted, profiles_created, profiles_merged, records_changed
+  FROM cdp.resolve();
+SELECT * FROM members;
+-- extraction: normalised values, attributes keys named like a kind, arrays, numbers
+SELECT r.source_record_key, i.kind, i.value, i.raw_value, i.extracted, i.profile_id = r.profile_id AS same_profile
+  FROM cdp.identifiers i JOIN cdp.source_records r USING (record_id)
+ ORDER BY r.source_record_key, i.kind, i.value;
+-- the bad phone is noted, not an error
+SELECT r.source_record_key, j.kind, j.raw_value, j.reason
+  FROM cdp.identifier_rejects j JOIN cdp.source_records r USING (record_id);
+SELECT profile_id, status, merged_into, record_count FROM cdp.profiles ORDER BY profile_id;
+SELECT merge_id, action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details, reverted_by,
+       performed_by = current_user AS by_me
+  FROM cdp.merge_log ORDER BY merge_id;
+
+-- a second run changes nothing: ids are stable
+SELECT records, identifiers_extracted, profiles_created, profiles_merged, records_changed
+  FROM cdp.resolve();
+SELECT * FROM members;
+
+-- adding records never renumbers: Hanako's second shop account joins her
+-- profile; a new person gets the next id
+INSERT INTO cdp.source_records (source_id, source_record_key, family_name, given_name, email, attributes)
+VALUES (2, 'shop-hanako', 'Yamada', 'Hanako', 'hanako@example.jp', '{"loyalty_id": "77"}'),
+       (1, 'crm-jiro', 'Suzuki', 'Jiro', 'jiro@a.example', '{"crm_id": "C-3"}'),
+       (2, 'shop-jiro', 'Suzuki', 'Jiro', 'jiro@b.example', '{}');
+SELECT records, identifiers_extracted, profiles_created, profiles_merged, records_changed
+  FROM cdp.resolve();
+SELECT * FROM members;
+
+-- a record that carries both of Jiro's addresses merges his two profiles:
+-- the older id survives, the other is 'merged' into it
+INSERT INTO cdp.source_records (source_id, source_record_key, family_name, given_name, email, attributes)
+VALUES (3, 'pos-jiro', 'Suzuki', 'Jiro', 'jiro@a.example', '{"email": ["jiro@b.example"]}');
+SELECT records, identifiers_extracted, profiles_created, profiles_merged, records_changed
+  FROM cdp.resolve();
+SELECT * FROM members;
+SELECT profile_id, status, merged_into, record_count FROM cdp.profiles WHERE profile_id >= 6 ORDER BY profile_id;
+SELECT merge_id, action, profile_id, other_profile_id, record_ids, details
+  FROM cdp.merge_log WHERE merge_id > 2 ORDER BY merge_id;
+
+-- priority: Hanako's loyalty card (priority 20) on a record with Taro's
+-- e-mail (priority 30) puts the record with Hanako; the e-mail link to Taro
+-- is then refused, since one profile cannot hold two CRM ids
+INSERT INTO cdp.source_records (source_id, source_record_key, family_name, email, attributes, source_updated_at)
+VALUES (3, 'pos-card77', 'Yamada', 'taro@example.jp', '{"loyalty_id": 77}', '2025-02-01');
+SELECT records, profiles_created, profiles_merged, records_changed FROM cdp.resolve();
+SELECT * FROM members;
+
+-- the frequency cap: a cookie on more records than max_records_per_value
+-- links nothing; a cookie on fewer links
+UPDATE cdp.identifier_kinds SET max_records_per_value = 2 WHERE kind = 'cookie_id';
+INSERT INTO cdp.source_records (source_id, source_record_key, attributes)
+VALUES (2, 'web-1', '{"cookie_id": "shared-kiosk"}'), (2, 'web-2', '{"cookie_id": "shared-kiosk"}'),
+       (2, 'web-3', '{"cookie_id": "shared-kiosk"}'),
+       (2, 'web-4', '{"cookie_id": "k-4"}'), (2, 'web-5', '{"cookie_id": " k-4 "}');
+SELECT records, profiles_created, profiles_merged, records_changed FROM cdp.resolve();
+SELECT * FROM members WHERE records LIKE 'web%';
+
+-- max_per_profile: at most two e-mail addresses; a device chain that would
+-- bring a third is cut
+UPDATE cdp.identifier_kinds SET max_per_profile = 2 WHERE kind = 'email';
+INSERT INTO cdp.source_records (source_id, source_record_key, email, attributes)
+VALUES (2, 'app-1', 'a1@example.org', '{"device_id": "d-1"}'),
+       (2, 'app-2', 'a2@example.org', '{"device_id": ["d-1", "d-2"]}'),
+       (2, 'app-3', 'a3@example.org', '{"device_id": "d-2"}');
+SELECT records, profiles_created, profiles_merged, records_changed FROM cdp.resolve();
+SELECT * FROM members WHERE records LIKE 'app%';
+UPDATE cdp.identifier_kinds SET max_per_profile = 5 WHERE kind = 'email';
+
+-- blocked values never link, whatever their count: a user-blocked loyalty number
+INSERT INTO cdp.blocked_identifiers (kind, value, reason) VALUES ('loyalty_id', '0000', 'card not issued');
+INSERT INTO cdp.source_records (source_id, source_record_key, attributes)
+VALUES (3, 'pos-b1', '{"loyalty_id": "0000"}'), (3, 'pos-b2', '{"loyalty_id": "0000"}');
+SELECT records, profiles_created, profiles_merged, records_changed FROM cdp.resolve();
+SELECT * FROM members WHERE records LIKE 'pos-b%';
+
+-- identifiers a loader inserts itself link like extracted ones and survive
+-- re-extraction
+INSERT INTO cdp.identifiers (record_id, kind, value)
+SELECT record_id, 'crm_id', 'C-1' FROM cdp.source_records WHERE source_record_key = 'web-1';
+UPDATE cdp.source_records SET given_name = 'X' WHERE source_record_key = 'web-1';
+SELECT records, identifiers_extracted, profiles_merged, records_changed FROM cdp.resolve();
+SELECT * FROM members WHERE records LIKE '%web-1%';
+SELECT kind, value, extracted FROM cdp.identifiers i JOIN cdp.source_records r USING (record_id)
+ WHERE r.source_record_key = 'web-1' ORDER BY kind;
+
+-- split: the shop account was somebody else's; it gets a new profile and
+-- later runs keep it apart, though the e-mail still matches
+SELECT cdp.split(1, ARRAY(SELECT record_id FROM cdp.source_records WHERE source_record_key = 'shop-taro')) AS new_profile
+\gset
+SELECT * FROM members WHERE records LIKE '%taro%';
+SELECT records, profiles_created, profiles_merged, records_changed FROM cdp.resolve();
+SELECT * FROM members WHERE records LIKE '%taro%';
+SELECT count(*) AS exclusions FROM cdp.link_exclusions;
+SELECT action, profile_id, other_profile_id = :new_profile AS to_new, record_ids FROM cdp.merge_log
+ WHERE action = 'split';
+
+-- unmerge: Jiro's merge is undone, the absorbed profile comes back under its id
+SELECT merge_id AS jiro_merge FROM cdp.merge_log WHERE action = 'merge' AND details @> '{"kinds": ["email"]}'
+ ORDER BY merge_id LIMIT 1
+\gset
+SELECT cdp.unmerge(:jiro_merge) AS revived;
+SELECT * FROM members WHERE records LIKE '%jiro%';
+SELECT profile_id, status, merged_into, record_count FROM cdp.profiles
+ WHERE profile_id IN (SELECT profile_id FROM cdp.source_records WHERE family_name = 'Suzuki') ORDER BY 1;
+SELECT merge_id = :jiro_merge AS is_merge, action, reverted_by IS NOT NULL AS reverted, details ? 'reverts' AS reverts
+  FROM cdp.merge_log WHERE merge_id >= :jiro_merge AND (action IN ('merge', 'unmerge')) ORDER BY merge_id;
+SELECT records, profiles_created, profiles_merged, records_changed FROM cdp.resolve();
+SELECT * FROM members WHERE records LIKE '%jiro%';
+
+-- golden record: trust first (CRM 90 over shop 60), e-mail and phone by
+-- recency, then completeness; rules are data; overrides win
+SELECT profile_id, family_name, given_name, email, phone, record_count FROM cdp.profiles
+ WHERE profile_id = 2;
+UPDATE cdp.source_records SET given_name = 'Hanaco', source_updated_at = '2026-01-01', email = 'h2@example.jp'
+ WHERE source_record_key = 'shop-hanako';
+SELECT records, records_changed FROM cdp.resolve();
+SELECT profile_id, family_name, given_name, email, phone FROM cdp.profiles WHERE profile_id = 2;
+UPDATE cdp.survivorship_rules SET criteria = '{recency}' WHERE attribute = 'given_name';
+SELECT attribute, criteria, builtin FROM cdp.survivorship_rules WHERE attribute IN ('given_name', 'email') ORDER BY 1;
+SELECT cdp.refresh_golden_records(ARRAY[2::bigint]);
+SELECT given_name FROM cdp.profiles WHERE profile_id = 2;
+INSERT INTO cdp.profile_overrides (profile_id, attribute, value) VALUES (2, 'given_name', '花子');
+SELECT cdp.refresh_golden_records();
+SELECT given_name FROM cdp.profiles WHERE profile_id = 2;
+
+-- bad input changes nothing
+SELECT * FROM cdp.resolve(-1);
+\echo :SQLSTATE
+SELECT cdp.resolve_record(1000000);
+\echo :SQLSTATE
+SELECT cdp.extract_identifiers(1000000);
+\echo :SQLSTATE
+SELECT cdp.split(1000000, ARRAY[1::bigint]);
+\echo :SQLSTATE
+SELECT cdp.split(2, '{}');
+\echo :SQLSTATE
+SELECT cdp.split(2, ARRAY[1::bigint]);
+\echo :SQLSTATE
+SELECT cdp.split(2, ARRAY(SELECT record_id FROM cdp.source_records WHERE profile_id = 2));
+\echo :SQLSTATE
+SELECT cdp.unmerge(1000000);
+\echo :SQLSTATE
+SELECT cdp.unmerge(:jiro_merge);
+\echo :SQLSTATE
+SELECT cdp.unmerge((SELECT min(merge_id) FROM cdp.merge_log WHERE action = 'split'));
+\echo :SQLSTATE
+INSERT INTO cdp.survivorship_rules (attribute) VALUES ('shoe_size');
+\echo :SQLSTATE
+UPDATE cdp.survivorship_rules SET criteria = '{luck}' WHERE attribute = 'email';
+\echo :SQLSTATE
+SELECT count(*) AS profiles, sum(record_count) AS records FROM cdp.profiles WHERE status = 'active';
+
+-- NULLs: NULL in, NULL out
+SELECT cdp.resolve_record(NULL) IS NULL AS r, cdp.extract_identifiers(NULL) IS NULL AS e,
+       cdp.split(NULL, ARRAY[1::bigint]) IS NULL AS s1, cdp.split(2, NULL) IS NULL AS s2,
+       cdp.unmerge(NULL) IS NULL AS u;
+SELECT records, profiles_created FROM cdp.resolve(NULL);
+
+-- progress: a NOTICE every progress_every records (and identifiers, and
+-- linked values) while loading and linking, and a summary
+SELECT records FROM cdp.resolve(10);
+
+-- a kind that does not link can still forbid links: two records sharing an
+-- e-mail but carrying different national ids stay apart
+INSERT INTO cdp.identifier_kinds (kind, priority, one_per_person, links) VALUES ('national_id', 5, true, false);
+INSERT INTO cdp.source_records (source_id, source_record_key, email, attributes)
+VALUES (1, 'nid-1', 'shared@example.net', '{"national_id": "N1"}'),
+       (2, 'nid-2', 'shared@example.net', '{"national_id": "N2"}'),
+       (3, 'nid-3', 'shared@example.net', '{}');
+SELECT records, profiles_created FROM cdp.resolve(0);
+SELECT * FROM members WHERE records LIKE 'nid%';
+
+-- every record has a profile, every identifier follows its record
+SELECT count(*) FILTER (WHERE profile_id IS NULL) AS unresolved FROM cdp.source_records;
+SELECT count(*) AS mismatched FROM cdp.identifiers i JOIN cdp.source_records r USING (record_id)
+ WHERE i.profile_id IS DISTINCT FROM r.profile_id;
+SELECT count(*) AS bad_counts FROM cdp.profiles p
+ WHERE record_count <> (SELECT count(*) FROM cdp.source_records r WHERE r.profile_id = p.profile_id);
+
+DROP VIEW members;
+DROP EXTENSION cdp;

@@ -1,0 +1,94 @@
+--
+-- identity_incremental: cdp.resolve_record, called per record (directly or
+-- from the trigger helper) inside the inserting transaction, gives the same
+-- profiles as a batch run over the same data
+--
+CREATE EXTENSION cdp;
+\set VERBOSITY terse
+
+INSERT INTO cdp.sources (source_key, display_name, kind, trust_rank)
+VALUES ('crm', 'CRM', 'crm', 90), ('shop', 'Online shop', 'ecommerce', 60), ('pos', 'Shops', 'pos', 30);
+UPDATE cdp.identifier_kinds SET max_records_per_value = 3 WHERE kind = 'phone';
+
+-- generated records: people with e-mail, phone, CRM and loyalty ids, some
+-- shared phones (households), some phones over the cap, junk e-mails,
+-- records that bridge two earlier ones (merges) and conflicting CRM ids
+CREATE TABLE input AS
+SELECT g AS n,
+       1 + g % 3 AS source_id,
+       'R' || g AS source_record_key,
+       CASE WHEN g % 7 = 0 THEN 'test@example.com'
+            WHEN g % 5 <> 1 THEN 'p' || (g / 3) || '@example.org' END AS email,
+       CASE WHEN g % 4 = 0 THEN '090-0000-' || lpad((g / 8 % 40)::text, 4, '0')
+            WHEN g % 11 = 0 THEN 'not a number' END AS phone,
+       jsonb_strip_nulls(jsonb_build_object(
+           'crm_id', CASE WHEN g % 3 = 1 THEN 'C' || (g / 6) END,
+           'loyalty_id', CASE WHEN g % 9 = 2 THEN 'L' || (g / 4) END,
+           'email', CASE WHEN g % 13 = 0 THEN 'p' || (g / 3 + 1) || '@example.org' END)) AS attributes
+  FROM generate_series(1, 300) g;
+
+-- one transaction per record, the record resolved in it
+CREATE PROCEDURE load_incrementally() LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+	rid bigint;
+BEGIN
+	FOR r IN SELECT * FROM input ORDER BY n LOOP
+		INSERT INTO cdp.source_records (source_id, source_record_key, email, phone, attributes)
+		VALUES (r.source_id, r.source_record_key, r.email, r.phone, r.attributes)
+		RETURNING record_id INTO rid;
+		PERFORM cdp.resolve_record(rid);
+		COMMIT;
+	END LOOP;
+END
+$$;
+CALL load_incrementally();
+
+SELECT count(*) AS records, count(DISTINCT profile_id) AS profiles, count(*) FILTER (WHERE profile_id IS NULL) AS unresolved
+  FROM cdp.source_records;
+SELECT status, count(*) FROM cdp.profiles GROUP BY status ORDER BY status;
+SELECT action, count(*) FROM cdp.merge_log GROUP BY action ORDER BY action;
+
+-- a batch run after incremental resolution changes nothing
+SELECT records, profiles_created, profiles_merged, records_changed FROM cdp.resolve();
+
+-- the trigger helper resolves application inserts in the same transaction
+CREATE TRIGGER resolve_new_records AFTER INSERT OR UPDATE OF email, phone, attributes ON cdp.source_records
+	FOR EACH ROW EXECUTE FUNCTION cdp.resolve_record_trigger();
+BEGIN;
+INSERT INTO cdp.source_records (source_id, source_record_key, email, attributes)
+VALUES (2, 'T1', 'p10@example.org', '{}'), (2, 'T2', 'new-person@example.org', '{"loyalty_id": "L-new"}'),
+       (3, 'T3', NULL, '{"loyalty_id": "L-new"}');
+SELECT source_record_key, profile_id IS NOT NULL AS resolved,
+       profile_id = (SELECT profile_id FROM cdp.source_records WHERE email = 'p10@example.org' AND source_record_key <> 'T1' LIMIT 1) AS with_p10
+  FROM cdp.source_records WHERE source_record_key LIKE 'T_' ORDER BY 1;
+SELECT count(DISTINCT profile_id) AS t2_t3_profiles FROM cdp.source_records WHERE source_record_key IN ('T2', 'T3');
+ROLLBACK;
+-- an application update of an identifier re-resolves the record
+UPDATE cdp.source_records SET email = 'p20@example.org' WHERE source_record_key = 'R30';
+SELECT count(DISTINCT profile_id) AS profiles FROM cdp.source_records
+ WHERE email = 'p20@example.org' OR attributes ->> 'email' = 'p20@example.org';
+DROP TRIGGER resolve_new_records ON cdp.source_records;
+
+-- the partition incremental resolution built
+CREATE TABLE incremental AS
+SELECT record_id, min(record_id) OVER (PARTITION BY profile_id) AS first_record
+  FROM cdp.source_records;
+
+-- a batch run over the same data from scratch
+TRUNCATE cdp.merge_log;
+UPDATE cdp.source_records SET profile_id = NULL, linked_at = NULL;
+UPDATE cdp.identifiers SET profile_id = NULL;
+DELETE FROM cdp.profiles;
+SELECT records, profiles_created, profiles_merged FROM cdp.resolve();
+CREATE TABLE batch AS
+SELECT record_id, min(record_id) OVER (PARTITION BY profile_id) AS first_record
+  FROM cdp.source_records;
+
+-- the same partition: every record with the same companions
+SELECT count(*) AS records, count(*) FILTER (WHERE i.first_record <> b.first_record) AS different
+  FROM incremental i JOIN batch b USING (record_id);
+
+DROP TABLE input, incremental, batch;
+DROP PROCEDURE load_incrementally();
+DROP EXTENSION cdp;

@@ -1,0 +1,66 @@
+/*-------------------------------------------------------------------------
+ *
+ * identity.h
+ *	  Declarations shared by the identity-resolution files: the union-find
+ *	  forest that clustering builds profiles with.
+ *
+ * src/identity/identity.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CDP_IDENTITY_H
+#define CDP_IDENTITY_H
+
+/*
+ * A disjoint-set forest over the dense indexes 0..n-1, with path compression
+ * and union by size.  The arrays are allocated in the caller's memory
+ * context (clustering uses a context of its own).
+ */
+typedef struct UnionFind
+{
+	int32		n;
+	int32	   *parent;
+	int32	   *size;
+} UnionFind;
+
+extern void union_find_init(UnionFind *uf, int32 n);
+extern int32 union_find_find(UnionFind *uf, int32 x);
+
+/* join two distinct roots; returns the root of the joined set */
+extern int32 union_find_link(UnionFind *uf, int32 root_a, int32 root_b);
+
+/*
+ * Identifier values interned to dense ids: one entry per distinct (kind,
+ * value), found through an open-addressing hash table, with the bytes kept
+ * in one arena.  Clustering counts records per value and orders values by
+ * (kind, hash, bytes) without a SQL sort.
+ */
+typedef struct ValueTable
+{
+	int32		nvalues;
+	int64		values_cap;
+	uint64	   *hash;
+	int16	   *kind;
+	int64	   *offset;			/* into arena */
+	int32	   *length;
+	int64	   *count;			/* records holding the value */
+
+	char	   *arena;
+	int64		arena_len;
+	int64		arena_cap;
+
+	int32	   *slots;			/* value id or -1; size is a power of 2 */
+	int64		nslots;
+} ValueTable;
+
+extern void value_table_init(ValueTable *vt);
+extern int32 value_table_intern(ValueTable *vt, int16 kind, const char *data, int len);
+extern int32 value_table_lookup(const ValueTable *vt, int16 kind, const char *data, int len);
+
+/* qsort order of value ids: kind (as ranked), hash, length, bytes */
+extern int	value_table_compare(const ValueTable *vt, int32 a, int32 b);
+
+/* grow an array of elements of elem_size bytes to hold at least need */
+extern void *identity_grow_array(void *array, Size elem_size, int64 *capacity, int64 need);
+
+#endif							/* CDP_IDENTITY_H */
