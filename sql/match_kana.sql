@@ -56,6 +56,12 @@ SELECT cdp.kana_key(NULL) IS NULL AS kana_null, cdp.to_romaji(NULL) IS NULL AS r
 SELECT length(cdp.kana_key(repeat('やまだ ', 25000))) AS kana_long,
        length(cdp.to_romaji(repeat('じゅん', 50000))) AS romaji_long,
        length(cdp.romaji_key(repeat('Satou ', 20000))) AS key_long;
+-- keys longer than their romaji (si, ti, tu become shi, chi, tsu), and mv
+-- written like mb
+SELECT cdp.romaji_key(repeat('si', 5000)) = repeat('shi', 5000) AS si_long,
+       cdp.romaji_key(repeat('tuti', 2500)) = repeat('tsuchi', 2500) AS tuti_long,
+       cdp.romaji_key('Homvu') = cdp.romaji_key('Hombu') AS mv_mb,
+       cdp.romaji_key('Homvu') AS key;
 
 SELECT p.oid::regprocedure, p.provolatile, p.proisstrict, p.proparallel
   FROM pg_proc p
