@@ -15,6 +15,21 @@
 ALTER TABLE cdp.identifiers ADD COLUMN extracted boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN cdp.identifiers.extracted IS 'written by cdp.extract_identifiers (replaced when the record changes)';
 
+/*
+ * A linking value held by records that evidently belong to different people
+ * (two holders whose given names are both known and differ) is shared, like
+ * a value over its kind's frequency cap: it links nothing deterministically.
+ * On for the seeded phone and e-mail kinds (a family's landline or mailbox);
+ * the one_per_person kinds never need it.  The seed rows keep builtin, so
+ * the customised-row trigger is off while they are set.
+ */
+ALTER TABLE cdp.identifier_kinds ADD COLUMN shared_by_household_check boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN cdp.identifier_kinds.shared_by_household_check IS
+	'a value held by records with different given names (kana readings, else normalised names) links nothing';
+ALTER TABLE cdp.identifier_kinds DISABLE TRIGGER identifier_kinds_customised;
+UPDATE cdp.identifier_kinds SET shared_by_household_check = true WHERE kind IN ('phone', 'email');
+ALTER TABLE cdp.identifier_kinds ENABLE TRIGGER identifier_kinds_customised;
+
 CREATE TABLE cdp.identifier_rejects (
 	record_id		bigint NOT NULL REFERENCES cdp.source_records (record_id) ON DELETE CASCADE,
 	kind			text NOT NULL REFERENCES cdp.identifier_kinds (kind) ON UPDATE CASCADE ON DELETE CASCADE,

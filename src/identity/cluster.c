@@ -9,9 +9,12 @@
  *	- deterministic: records sharing a normalised identifier value of a
  *	  linking kind, kinds in priority order (then name), values in the
  *	  order of a hash of their bytes (value_table.c), records by id;
- *	  blocked values and values held by more records
- *	  than the kind's max_records_per_value (household phones, test
- *	  addresses) link nothing;
+ *	  blocked values, values held by more records
+ *	  than the kind's max_records_per_value (call-centre phones, test
+ *	  addresses) and, for kinds with shared_by_household_check, values
+ *	  whose holders evidently are different people (a household's
+ *	  landline: two holders with known, different given names) link
+ *	  nothing;
  *	- probabilistic: the rows of cdp._probabilistic_edges, heaviest first.
  * A union is refused when the joined component would hold more distinct
  * values of a kind than its limit (one_per_person: 1; max_per_profile), or
@@ -144,7 +147,7 @@ progress(Clustering *c, const char *what, int64 done)
  * resolution runs them for every record.  Keyed by the query literal's
  * address; saved plans are revalidated by the plan cache after DDL.
  */
-#define MAX_CACHED_PLANS 8
+#define MAX_CACHED_PLANS 16
 static const char *cached_queries[MAX_CACHED_PLANS];
 static SPIPlanPtr cached_plans[MAX_CACHED_PLANS];
 
@@ -453,13 +456,93 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 	SPI_cursor_close(portal);
 }
 
-/* a value held by more records than its kind's cap: links and limits nothing */
+/*
+ * Values whose holders have known, different given names, of the kinds that
+ * check for that.  Names are compared within one script: the kana reading
+ * keys where both holders have one, else the normalised given names; a
+ * missing name differs from nothing.  Two holders differ when their kana
+ * keys differ, or when their names differ and one of them has no kana
+ * key; so a value is shared when its holders have two distinct kana keys,
+ * or two distinct names and one holder with a name but no kana key.  Holders are counted
+ * over all records, also when only some are clustered, so a subset run
+ * decides as a full run does.
+ */
+#define SHARED_HAVING \
+	" GROUP BY s.kind, s.value" \
+	" HAVING pg_catalog.count(DISTINCT n.kana) OPERATOR(pg_catalog.>) 1" \
+	"  OR (pg_catalog.count(DISTINCT n.name) OPERATOR(pg_catalog.>) 1" \
+	"      AND pg_catalog.count(n.name) FILTER (WHERE n.kana IS NULL) OPERATOR(pg_catalog.>) 0)"
+#define SHARED_HOLDERS \
+	" JOIN cdp.identifiers h ON h.kind OPERATOR(pg_catalog.=) s.kind AND h.value OPERATOR(pg_catalog.=) s.value" \
+	" JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) h.record_id" \
+	" CROSS JOIN LATERAL (SELECT" \
+	"   NULLIF(cdp.kana_key(r.given_name_kana), '') AS kana," \
+	"   NULLIF(cdp.normalize_name(r.given_name), '') AS name) n"
+
+static const char shared_all_query[] =
+"SELECT s.kind, s.value FROM ("
+" SELECT i.kind, i.value FROM cdp.identifiers i"
+" JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
+" WHERE k.shared_by_household_check AND k.links"
+" GROUP BY i.kind, i.value HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1) s"
+SHARED_HOLDERS
+SHARED_HAVING;
+
+static const char shared_subset_query[] =
+"SELECT s.kind, s.value FROM ("
+" SELECT DISTINCT i.kind, i.value FROM cdp.identifiers i"
+" JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
+" WHERE k.shared_by_household_check AND k.links"
+" AND i.record_id OPERATOR(pg_catalog.=) ANY ($1)) s"
+SHARED_HOLDERS
+SHARED_HAVING;
+
+/* mark the shared values (count -1: junk, see value_is_junk) */
+static void
+mark_shared(Clustering *c, ArrayType *record_ids)
+{
+	Portal		portal;
+
+	if (c->vt.nvalues == 0)
+		return;
+	portal = open_cursor(record_ids ? shared_subset_query : shared_all_query, record_ids);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			text	   *kind = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			text	   *value = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+			int16		k = kind_index(c, VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind), -1);
+			int32		v;
+
+			if (k < 0)
+				continue;
+			v = value_table_lookup(&c->vt, k, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+			if (v >= 0)
+				c->vt.count[v] = -1;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+}
+
+/*
+ * A value held by more records than its kind's cap, or shared by a
+ * household (count -1): links and limits nothing.
+ */
 static bool
 value_is_junk(Clustering *c, int32 v)
 {
 	int64		cap = c->kinds[c->vt.kind[v]].cap;
 
-	return cap > 0 && c->vt.count[v] > cap;
+	return c->vt.count[v] < 0 || (cap > 0 && c->vt.count[v] > cap);
 }
 
 /* every record's own values of kinds with a per-profile limit */
@@ -836,6 +919,7 @@ cdp_cluster(PG_FUNCTION_ARGS)
 	load_kinds(c, cxt);
 	load_records(c, cxt, record_ids);
 	load_identifiers(c, cxt, record_ids);
+	mark_shared(c, record_ids);
 
 	old = MemoryContextSwitchTo(cxt);
 	union_find_init(&c->uf, (int32) c->nrecords);
