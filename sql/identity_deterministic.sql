@@ -232,11 +232,23 @@ VALUES (1, 'hh-ichiro', '佐々木', '一郎', 'ササキ', 'イチロウ', 'sas
        -- probabilistic rule (name similarity, birth date) can join them
        (1, 'hh-shinji-1', '小林', '真司', 'コバヤシ', 'シンジ', NULL, '045-111-0004', '{}'),
        (2, 'hh-shinji-2', '小林', '真司', 'コバヤシ', 'シソジ', NULL, '045-111-0004', '{}');
+-- romaji only (web forms, name in either order): sorted romaji keys decide;
+-- a kana-only record against a romaji-only one: is the reading one of the
+-- romaji words
+INSERT INTO cdp.source_records (source_id, source_record_key, given_name_kana, name_romaji, phone)
+VALUES (2, 'hh-web-ichiro', NULL, 'Satou Ichiro', '045-111-0005'),
+       (2, 'hh-web-hanako', NULL, 'SATO Hanako', '045-111-0005'),
+       (2, 'hh-web-jiro-1', NULL, 'Satoh Jirou', '045-111-0006'),
+       (2, 'hh-web-jiro-2', NULL, 'JIRO SATO', '045-111-0006'),
+       (3, 'hh-pos-jiro', 'ｼﾞﾛｳ', NULL, '045-111-0006'),
+       (3, 'hh-pos-yuki', 'ﾕｷ', NULL, '045-111-0007'),
+       (2, 'hh-web-aya', NULL, 'Aya Sato', '045-111-0007');
 SELECT records, profiles_created FROM cdp.resolve(0);
 SELECT * FROM members WHERE records LIKE 'hh-%';
 -- the deciding keys of the shared values
 SELECT i.kind, i.value, string_agg(r.source_record_key || '=' || coalesce(cdp.kana_key(r.given_name_kana), '-')
-                                   || '/' || coalesce(cdp.normalize_name(r.given_name), '-'), ' '
+                                   || '/' || coalesce(cdp.normalize_name(r.given_name), '-')
+                                   || '/' || coalesce(cdp.romaji_key(r.name_romaji), '-'), ' '
                                    ORDER BY r.source_record_key) AS holders
   FROM cdp.identifiers i JOIN cdp.source_records r USING (record_id)
  WHERE r.source_record_key LIKE 'hh-%' GROUP BY i.kind, i.value ORDER BY 1, 2;

@@ -457,45 +457,63 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 }
 
 /*
- * Values whose holders have known, different given names, of the kinds that
- * check for that.  Names are compared within one script: the kana reading
- * keys where both holders have one, else the normalised given names; a
- * missing name differs from nothing.  Two holders differ when their kana
- * keys differ, or when their names differ and one of them has no kana
- * key; so a value is shared when its holders have two distinct kana keys,
- * or two distinct names and one holder with a name but no kana key.  Holders are counted
- * over all records, also when only some are clustered, so a subset run
- * decides as a full run does.
+ * Values whose holders evidently are different people, of the kinds that
+ * check for that: two holders whose given names are both known and differ.
+ * Names are compared in the first form both holders have: the kana
+ * reading keys; else the normalised given names (kanji); else the romaji
+ * names, as sorted sets of romaji_key tokens (web forms write the name in
+ * either order); else, when one has a kana reading and the other only a
+ * romaji name, whether the reading's romaji_key is one of the other's
+ * tokens.  A missing name differs from nothing.  Only holders with some
+ * name take part, only values of two holders or more are looked at, and
+ * holders are counted over all records, also when only some are
+ * clustered, so a subset run decides as a full run does.
  */
-#define SHARED_HAVING \
-	" GROUP BY s.kind, s.value" \
-	" HAVING pg_catalog.count(DISTINCT n.kana) OPERATOR(pg_catalog.>) 1" \
-	"  OR (pg_catalog.count(DISTINCT n.name) OPERATOR(pg_catalog.>) 1" \
-	"      AND pg_catalog.count(n.name) FILTER (WHERE n.kana IS NULL) OPERATOR(pg_catalog.>) 0)"
-#define SHARED_HOLDERS \
-	" JOIN cdp.identifiers h ON h.kind OPERATOR(pg_catalog.=) s.kind AND h.value OPERATOR(pg_catalog.=) s.value" \
-	" JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) h.record_id" \
-	" CROSS JOIN LATERAL (SELECT" \
+#define SHARED_PAIRS \
+	" h AS MATERIALIZED (" \
+	"  SELECT s.kind, s.value, x.record_id, n.kana, n.name, n.rom, n.rkana" \
+	"  FROM s JOIN cdp.identifiers x" \
+	"   ON x.kind OPERATOR(pg_catalog.=) s.kind AND x.value OPERATOR(pg_catalog.=) s.value" \
+	"  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) x.record_id" \
+	"  CROSS JOIN LATERAL (SELECT" \
 	"   NULLIF(cdp.kana_key(r.given_name_kana), '') AS kana," \
-	"   NULLIF(cdp.normalize_name(r.given_name), '') AS name) n"
+	"   NULLIF(cdp.normalize_name(r.given_name), '') AS name," \
+	"   NULLIF(cdp.romaji_key(r.given_name_kana), '') AS rkana," \
+	"   CASE WHEN r.name_romaji IS NOT NULL THEN ARRAY(" \
+	"    SELECT t.k FROM (SELECT cdp.romaji_key(w) AS k" \
+	"     FROM pg_catalog.regexp_split_to_table(r.name_romaji, '[[:space:],]+') w) t" \
+	"    WHERE t.k OPERATOR(pg_catalog.<>) '' ORDER BY t.k COLLATE \"C\") END AS rom) n" \
+	"  WHERE r.given_name_kana IS NOT NULL OR r.given_name IS NOT NULL OR r.name_romaji IS NOT NULL)" \
+	" SELECT DISTINCT a.kind, a.value FROM h a JOIN h b" \
+	"  ON b.kind OPERATOR(pg_catalog.=) a.kind AND b.value OPERATOR(pg_catalog.=) a.value" \
+	"  AND b.record_id OPERATOR(pg_catalog.>) a.record_id" \
+	" WHERE CASE" \
+	"  WHEN a.kana IS NOT NULL AND b.kana IS NOT NULL THEN a.kana OPERATOR(pg_catalog.<>) b.kana" \
+	"  WHEN a.name IS NOT NULL AND b.name IS NOT NULL THEN a.name OPERATOR(pg_catalog.<>) b.name" \
+	"  WHEN pg_catalog.cardinality(a.rom) OPERATOR(pg_catalog.>) 0" \
+	"   AND pg_catalog.cardinality(b.rom) OPERATOR(pg_catalog.>) 0" \
+	"   THEN a.rom OPERATOR(pg_catalog.<>) b.rom" \
+	"  WHEN a.rkana IS NOT NULL AND pg_catalog.cardinality(b.rom) OPERATOR(pg_catalog.>) 0" \
+	"   THEN NOT a.rkana OPERATOR(pg_catalog.=) ANY (b.rom)" \
+	"  WHEN b.rkana IS NOT NULL AND pg_catalog.cardinality(a.rom) OPERATOR(pg_catalog.>) 0" \
+	"   THEN NOT b.rkana OPERATOR(pg_catalog.=) ANY (a.rom)" \
+	"  ELSE false END"
 
 static const char shared_all_query[] =
-"SELECT s.kind, s.value FROM ("
+"WITH s AS ("
 " SELECT i.kind, i.value FROM cdp.identifiers i"
 " JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
 " WHERE k.shared_by_household_check AND k.links"
-" GROUP BY i.kind, i.value HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1) s"
-SHARED_HOLDERS
-SHARED_HAVING;
+" GROUP BY i.kind, i.value HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
+SHARED_PAIRS;
 
 static const char shared_subset_query[] =
-"SELECT s.kind, s.value FROM ("
+"WITH s AS ("
 " SELECT DISTINCT i.kind, i.value FROM cdp.identifiers i"
 " JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
 " WHERE k.shared_by_household_check AND k.links"
-" AND i.record_id OPERATOR(pg_catalog.=) ANY ($1)) s"
-SHARED_HOLDERS
-SHARED_HAVING;
+" AND i.record_id OPERATOR(pg_catalog.=) ANY ($1)),"
+SHARED_PAIRS;
 
 /* mark the shared values (count -1: junk, see value_is_junk) */
 static void
