@@ -469,20 +469,24 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
  * holders are counted over all records, also when only some are
  * clustered, so a subset run decides as a full run does.
  */
+/* the sorted romaji_key words of a romaji name (NULL: none) */
+#define ROMAJI_WORDS(col) \
+	"(CASE WHEN " col " IS NOT NULL THEN ARRAY(" \
+	" SELECT t.k FROM (SELECT cdp.romaji_key(w) AS k" \
+	"  FROM pg_catalog.regexp_split_to_table(" col ", '[[:space:],]+') w) t" \
+	" WHERE t.k OPERATOR(pg_catalog.<>) '' ORDER BY t.k COLLATE \"C\") END)"
+#define ROMAJI_KNOWN(col) \
+	"(pg_catalog.cardinality(" ROMAJI_WORDS(col) ") OPERATOR(pg_catalog.>) 0)"
+
+/* the holders of the values s, and the values two of them differ on */
 #define SHARED_PAIRS \
 	" h AS MATERIALIZED (" \
-	"  SELECT s.kind, s.value, x.record_id, n.kana, n.name, n.rom, n.rkana" \
+	"  SELECT s.kind, s.value, x.record_id, r.given_name_kana, r.name_romaji," \
+	"   NULLIF(cdp.kana_key(r.given_name_kana), '') AS kana," \
+	"   NULLIF(cdp.normalize_name(r.given_name), '') AS name" \
 	"  FROM s JOIN cdp.identifiers x" \
 	"   ON x.kind OPERATOR(pg_catalog.=) s.kind AND x.value OPERATOR(pg_catalog.=) s.value" \
 	"  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) x.record_id" \
-	"  CROSS JOIN LATERAL (SELECT" \
-	"   NULLIF(cdp.kana_key(r.given_name_kana), '') AS kana," \
-	"   NULLIF(cdp.normalize_name(r.given_name), '') AS name," \
-	"   NULLIF(cdp.romaji_key(r.given_name_kana), '') AS rkana," \
-	"   CASE WHEN r.name_romaji IS NOT NULL THEN ARRAY(" \
-	"    SELECT t.k FROM (SELECT cdp.romaji_key(w) AS k" \
-	"     FROM pg_catalog.regexp_split_to_table(r.name_romaji, '[[:space:],]+') w) t" \
-	"    WHERE t.k OPERATOR(pg_catalog.<>) '' ORDER BY t.k COLLATE \"C\") END AS rom) n" \
 	"  WHERE r.given_name_kana IS NOT NULL OR r.given_name IS NOT NULL OR r.name_romaji IS NOT NULL)" \
 	" SELECT DISTINCT a.kind, a.value FROM h a JOIN h b" \
 	"  ON b.kind OPERATOR(pg_catalog.=) a.kind AND b.value OPERATOR(pg_catalog.=) a.value" \
@@ -490,21 +494,31 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 	" WHERE CASE" \
 	"  WHEN a.kana IS NOT NULL AND b.kana IS NOT NULL THEN a.kana OPERATOR(pg_catalog.<>) b.kana" \
 	"  WHEN a.name IS NOT NULL AND b.name IS NOT NULL THEN a.name OPERATOR(pg_catalog.<>) b.name" \
-	"  WHEN pg_catalog.cardinality(a.rom) OPERATOR(pg_catalog.>) 0" \
-	"   AND pg_catalog.cardinality(b.rom) OPERATOR(pg_catalog.>) 0" \
-	"   THEN a.rom OPERATOR(pg_catalog.<>) b.rom" \
-	"  WHEN a.rkana IS NOT NULL AND pg_catalog.cardinality(b.rom) OPERATOR(pg_catalog.>) 0" \
-	"   THEN NOT a.rkana OPERATOR(pg_catalog.=) ANY (b.rom)" \
-	"  WHEN b.rkana IS NOT NULL AND pg_catalog.cardinality(a.rom) OPERATOR(pg_catalog.>) 0" \
-	"   THEN NOT b.rkana OPERATOR(pg_catalog.=) ANY (a.rom)" \
+	"  WHEN a.name_romaji IS NULL AND b.name_romaji IS NULL THEN false" \
+	"  WHEN " ROMAJI_KNOWN("a.name_romaji") " AND " ROMAJI_KNOWN("b.name_romaji") \
+	"   THEN " ROMAJI_WORDS("a.name_romaji") " OPERATOR(pg_catalog.<>) " ROMAJI_WORDS("b.name_romaji") \
+	"  WHEN a.kana IS NOT NULL AND " ROMAJI_KNOWN("b.name_romaji") \
+	"   THEN NOT NULLIF(cdp.romaji_key(a.given_name_kana), '') OPERATOR(pg_catalog.=) ANY (" ROMAJI_WORDS("b.name_romaji") ")" \
+	"  WHEN b.kana IS NOT NULL AND " ROMAJI_KNOWN("a.name_romaji") \
+	"   THEN NOT NULLIF(cdp.romaji_key(b.given_name_kana), '') OPERATOR(pg_catalog.=) ANY (" ROMAJI_WORDS("a.name_romaji") ")" \
 	"  ELSE false END"
 
+/*
+ * Values of two holders or more, not blocked and within the kind's cap
+ * (the others link nothing anyway): of all records, or of the records $1
+ * (holders still counted over all records).
+ */
 static const char shared_all_query[] =
 "WITH s AS ("
 " SELECT i.kind, i.value FROM cdp.identifiers i"
 " JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
 " WHERE k.shared_by_household_check AND k.links"
-" GROUP BY i.kind, i.value HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1),"
+" AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers bl"
+"  WHERE bl.kind OPERATOR(pg_catalog.=) i.kind AND bl.value OPERATOR(pg_catalog.=) i.value)"
+" GROUP BY i.kind, i.value, k.max_records_per_value"
+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1"
+" AND (k.max_records_per_value IS NULL"
+"  OR pg_catalog.count(*) OPERATOR(pg_catalog.<=) k.max_records_per_value)),"
 SHARED_PAIRS;
 
 static const char shared_subset_query[] =
@@ -512,7 +526,14 @@ static const char shared_subset_query[] =
 " SELECT DISTINCT i.kind, i.value FROM cdp.identifiers i"
 " JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
 " WHERE k.shared_by_household_check AND k.links"
-" AND i.record_id OPERATOR(pg_catalog.=) ANY ($1)),"
+" AND i.record_id OPERATOR(pg_catalog.=) ANY ($1)"
+" AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers bl"
+"  WHERE bl.kind OPERATOR(pg_catalog.=) i.kind AND bl.value OPERATOR(pg_catalog.=) i.value)"
+" AND (k.max_records_per_value IS NULL"
+"  OR (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM cdp.identifiers c"
+"      WHERE c.kind OPERATOR(pg_catalog.=) i.kind AND c.value OPERATOR(pg_catalog.=) i.value"
+"      LIMIT (k.max_records_per_value OPERATOR(pg_catalog.+) 1)) z)"
+"   OPERATOR(pg_catalog.<=) k.max_records_per_value)),"
 SHARED_PAIRS;
 
 /* mark the shared values (count -1: junk, see value_is_junk) */
