@@ -478,8 +478,8 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 #define ROMAJI_KNOWN(col) \
 	"(pg_catalog.cardinality(" ROMAJI_WORDS(col) ") OPERATOR(pg_catalog.>) 0)"
 
-/* the holders of the values s, and the values two of them differ on */
-#define SHARED_PAIRS \
+/* the holders of the values s */
+#define SHARED_HOLDERS \
 	" h AS MATERIALIZED (" \
 	"  SELECT s.kind, s.value, x.record_id, r.given_name_kana, r.name_romaji," \
 	"   NULLIF(cdp.kana_key(r.given_name_kana), '') AS kana," \
@@ -487,7 +487,10 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 	"  FROM s JOIN cdp.identifiers x" \
 	"   ON x.kind OPERATOR(pg_catalog.=) s.kind AND x.value OPERATOR(pg_catalog.=) s.value" \
 	"  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) x.record_id" \
-	"  WHERE r.given_name_kana IS NOT NULL OR r.given_name IS NOT NULL OR r.name_romaji IS NOT NULL)" \
+	"  WHERE r.given_name_kana IS NOT NULL OR r.given_name IS NOT NULL OR r.name_romaji IS NOT NULL)"
+
+/* the values two of their holders h differ on */
+#define SHARED_PAIRS \
 	" SELECT DISTINCT a.kind, a.value FROM h a JOIN h b" \
 	"  ON b.kind OPERATOR(pg_catalog.=) a.kind AND b.value OPERATOR(pg_catalog.=) a.value" \
 	"  AND b.record_id OPERATOR(pg_catalog.>) a.record_id" \
@@ -504,21 +507,31 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 	"  ELSE false END"
 
 /*
- * Values of two holders or more, not blocked and within the kind's cap
- * (the others link nothing anyway): of all records, or of the records $1
- * (holders still counted over all records).
+ * The named holders of the values of two holders or more, not blocked and
+ * within the kind's cap (the others link nothing anyway): of all records
+ * (one sort of the identifiers, counted with a window), or of the values of
+ * the records $1 (holders still counted over all records).
  */
 static const char shared_all_query[] =
-"WITH s AS ("
-" SELECT i.kind, i.value FROM cdp.identifiers i"
-" JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
-" WHERE k.shared_by_household_check AND k.links"
-" AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers bl"
-"  WHERE bl.kind OPERATOR(pg_catalog.=) i.kind AND bl.value OPERATOR(pg_catalog.=) i.value)"
-" GROUP BY i.kind, i.value, k.max_records_per_value"
-" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1"
-" AND (k.max_records_per_value IS NULL"
-"  OR pg_catalog.count(*) OPERATOR(pg_catalog.<=) k.max_records_per_value)),"
+"WITH h AS MATERIALIZED ("
+" SELECT z.kind, z.value, z.record_id, z.given_name_kana, z.name_romaji, z.kana, z.name FROM ("
+"  SELECT x.kind, x.value, x.record_id, r.given_name_kana, r.name_romaji,"
+"   NULLIF(cdp.kana_key(r.given_name_kana), '') AS kana,"
+"   NULLIF(cdp.normalize_name(r.given_name), '') AS name,"
+"   r.given_name_kana IS NOT NULL OR r.given_name IS NOT NULL OR r.name_romaji IS NOT NULL AS named,"
+"   pg_catalog.count(*) OVER w AS n,"
+"   pg_catalog.count(*) FILTER (WHERE r.given_name_kana IS NOT NULL OR r.given_name IS NOT NULL"
+"    OR r.name_romaji IS NOT NULL) OVER w AS n_named,"
+"   k.max_records_per_value AS cap"
+"  FROM cdp.identifiers x"
+"  JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) x.kind"
+"  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) x.record_id"
+"  WHERE k.shared_by_household_check AND k.links"
+"  AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers bl"
+"   WHERE bl.kind OPERATOR(pg_catalog.=) x.kind AND bl.value OPERATOR(pg_catalog.=) x.value)"
+"  WINDOW w AS (PARTITION BY x.kind, x.value)) z"
+" WHERE z.named AND z.n_named OPERATOR(pg_catalog.>) 1"
+" AND (z.cap IS NULL OR z.n OPERATOR(pg_catalog.<=) z.cap))"
 SHARED_PAIRS;
 
 static const char shared_subset_query[] =
@@ -534,6 +547,7 @@ static const char shared_subset_query[] =
 "      WHERE c.kind OPERATOR(pg_catalog.=) i.kind AND c.value OPERATOR(pg_catalog.=) i.value"
 "      LIMIT (k.max_records_per_value OPERATOR(pg_catalog.+) 1)) z)"
 "   OPERATOR(pg_catalog.<=) k.max_records_per_value)),"
+SHARED_HOLDERS
 SHARED_PAIRS;
 
 /* mark the shared values (count -1: junk, see value_is_junk) */
