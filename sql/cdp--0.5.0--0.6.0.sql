@@ -93,6 +93,18 @@ COMMENT ON TABLE cdp.profile_overrides IS 'golden-record values a user set by ha
 -- personal data: consent's row-level security applies
 SELECT cdp._protect_personal_table('cdp.profile_overrides');
 
+/*
+ * Rejected raw values are personal data of records not yet (or never)
+ * resolved, with no profile to ask consent of: like unresolved records,
+ * they are for cdp_admin and cdp_steward only, whatever the purpose.
+ */
+ALTER TABLE cdp.identifier_rejects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdp.identifier_rejects FORCE ROW LEVEL SECURITY;
+CREATE POLICY admin_all ON cdp.identifier_rejects TO cdp_admin USING (true) WITH CHECK (true);
+CREATE POLICY steward_read ON cdp.identifier_rejects FOR SELECT TO cdp_steward USING (true);
+GRANT SELECT, INSERT, UPDATE, DELETE ON cdp.identifier_rejects TO cdp_admin;
+GRANT SELECT ON cdp.identifier_rejects TO cdp_steward;
+
 SELECT pg_catalog.pg_extension_config_dump('cdp.identifier_rejects', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.link_exclusions', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.survivorship_rules', 'WHERE NOT builtin');

@@ -33,12 +33,12 @@ SELECT c.relname AS view_not_security_invoker
  WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind = 'v'
    AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)
  ORDER BY 1;
--- every table with personal data (a profile_id column) forces row-level security
+-- every table with personal data (a profile_id or record_id column) forces row-level security
 SELECT c.relname AS personal_table_without_forced_rls
   FROM pg_class c
  WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind IN ('r', 'p')
    AND EXISTS (SELECT FROM pg_attribute a
-                WHERE a.attrelid = c.oid AND a.attname = 'profile_id' AND NOT a.attisdropped)
+                WHERE a.attrelid = c.oid AND a.attname IN ('profile_id', 'record_id') AND NOT a.attisdropped)
    AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
  ORDER BY 1;
 -- and has the consent policy

@@ -25,6 +25,8 @@ if [[ $scale == full ]]; then
 else
 	records=2000 clients=2 seconds=5
 fi
+# a size in between, e.g. BENCH_RECORDS=100000 BENCH_CLIENTS=1 BENCH_SECONDS=20
+records=${BENCH_RECORDS:-$records} clients=${BENCH_CLIENTS:-$clients} seconds=${BENCH_SECONDS:-$seconds}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
