@@ -19,11 +19,12 @@ INSERT INTO cdp.sources (source_key, display_name, kind, trust_rank)
 SELECT source_key, display_name, kind, trust_rank FROM demo_sources;
 
 CREATE TEMP TABLE demo_records (
+	line bigint GENERATED ALWAYS AS IDENTITY,	-- record ids follow the files' order
 	source_key text, source_record_key text, family_name text, given_name text,
 	family_name_kana text, given_name_kana text, name_romaji text, email text, phone text,
 	birth_date date, postal_code text, region text, locality text, address_line1 text, country_code text);
-\copy demo_records FROM 'test/data/demo/records.csv' WITH (FORMAT csv, HEADER true)
-\copy demo_records FROM 'test/data/demo/records_generated.csv' WITH (FORMAT csv, HEADER true)
+\copy demo_records (source_key, source_record_key, family_name, given_name, family_name_kana, given_name_kana, name_romaji, email, phone, birth_date, postal_code, region, locality, address_line1, country_code) FROM 'test/data/demo/records.csv' WITH (FORMAT csv, HEADER true)
+\copy demo_records (source_key, source_record_key, family_name, given_name, family_name_kana, given_name_kana, name_romaji, email, phone, birth_date, postal_code, region, locality, address_line1, country_code) FROM 'test/data/demo/records_generated.csv' WITH (FORMAT csv, HEADER true)
 INSERT INTO cdp.source_records
 	(source_id, source_record_key, family_name, given_name, family_name_kana, given_name_kana,
 	 name_romaji, email, phone, birth_date, postal_code, region, locality, address_line1, country_code,
@@ -33,7 +34,8 @@ SELECT s.source_id, r.source_record_key, r.family_name, r.given_name, r.family_n
 	   r.locality, r.address_line1, r.country_code,
 	   -- the CRM's own customer id is an identifier too: one per person
 	   CASE WHEN r.source_key = 'crm' THEN jsonb_build_object('crm_id', r.source_record_key) ELSE '{}' END
-  FROM demo_records r JOIN cdp.sources s USING (source_key);
+  FROM demo_records r JOIN cdp.sources s USING (source_key)
+ ORDER BY r.line;
 
 SELECT s.source_key AS source, count(*) AS records
   FROM cdp.source_records r JOIN cdp.sources s USING (source_id)
