@@ -125,6 +125,46 @@ build_query(const FsModel *model, bool candidates, bool ordered)
 	return q.data;
 }
 
+/*
+ * Incremental resolution runs the same candidate query for every new
+ * record: its plan is kept per backend (the plan cache replans it when the
+ * table, its indexes or the role's row security change), keyed by the
+ * query text, which the rule's blocking determines.
+ */
+#define FS_PLAN_CACHE 8
+
+static struct
+{
+	char	   *sql;
+	SPIPlanPtr	plan;
+}			plan_cache[FS_PLAN_CACHE];
+static int	plan_cache_next = 0;
+
+static SPIPlanPtr
+candidate_plan(const char *sql, Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+	int			i = plan_cache_next;
+
+	for (int c = 0; c < FS_PLAN_CACHE; c++)
+		if (plan_cache[c].sql != NULL && strcmp(plan_cache[c].sql, sql) == 0)
+			return plan_cache[c].plan;
+	plan = SPI_prepare(sql, 1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	if (plan_cache[i].sql != NULL)
+	{
+		pfree(plan_cache[i].sql);
+		SPI_freeplan(plan_cache[i].plan);
+	}
+	plan_cache[i].sql = MemoryContextStrdup(TopMemoryContext, sql);
+	plan_cache[i].plan = plan;
+	plan_cache_next = (i + 1) % FS_PLAN_CACHE;
+	return plan;
+}
+
 /* the digits of s (ASCII and full-width) */
 static void
 append_digits(const char *s, int len, StringInfo out)
@@ -559,8 +599,12 @@ fs_load_records(const FsModel *model, ArrayType *record_ids, bool candidates,
 
 	rowcxt = AllocSetContextCreate(caller, "cdp probabilistic rows", ALLOCSET_DEFAULT_SIZES);
 	SPI_connect();
-	portal = SPI_cursor_open_with_args(NULL, build_query(model, record_ids != NULL && candidates, ordered),
-									   record_ids ? 1 : 0, argtypes, args, NULL, true, 0);
+	if (record_ids != NULL && candidates)
+		portal = SPI_cursor_open(NULL, candidate_plan(build_query(model, true, ordered), argtypes),
+								 args, NULL, true);
+	else
+		portal = SPI_cursor_open_with_args(NULL, build_query(model, record_ids != NULL && candidates, ordered),
+										   record_ids ? 1 : 0, argtypes, args, NULL, true, 0);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, FS_FETCH);
