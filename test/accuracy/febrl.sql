@@ -78,43 +78,13 @@ VALUES ('febrl', 'probabilistic', 0, '{
 SELECT cdp.train_probabilistic_rule('febrl') IS NOT NULL AS trained \gset
 
 -- the links, their transitive closure, and every pair inside a cluster
-CREATE TEMP TABLE febrl_edges AS SELECT * FROM cdp._probabilistic_edges(NULL);
-CREATE TEMP TABLE febrl_label AS
+CREATE TEMP TABLE acc_edges AS SELECT * FROM cdp._probabilistic_edges(NULL);
+CREATE TEMP TABLE acc_label AS
 SELECT record_id, record_id AS label, split_part(source_record_key, '-', 2) AS person
   FROM cdp.source_records r JOIN cdp.sources s USING (source_id) WHERE s.source_key = 'febrl';
-CREATE INDEX ON febrl_label (record_id);
-DO $$
-DECLARE
-	changed bigint;
-BEGIN
-	LOOP
-		UPDATE febrl_label l SET label = n.label
-		  FROM (SELECT x.id, min(x.label) AS label
-				  FROM (SELECT e.record_a AS id, b.label FROM febrl_edges e JOIN febrl_label b ON b.record_id = e.record_b
-						UNION ALL
-						SELECT e.record_b, a.label FROM febrl_edges e JOIN febrl_label a ON a.record_id = e.record_a) x
-				 GROUP BY x.id) n
-		 WHERE l.record_id = n.id AND n.label < l.label;
-		GET DIAGNOSTICS changed = ROW_COUNT;
-		EXIT WHEN changed = 0;
-	END LOOP;
-END
-$$;
-
-WITH pairs AS (
-	SELECT a.label = b.label AS predicted, a.person = b.person AS actual
-	  FROM febrl_label a JOIN febrl_label b
-		ON a.record_id < b.record_id AND (a.label = b.label OR a.person = b.person)
-), counts AS (
-	SELECT count(*) FILTER (WHERE predicted AND actual) AS tp,
-		   count(*) FILTER (WHERE predicted) AS predicted,
-		   count(*) FILTER (WHERE actual) AS actual
-	  FROM pairs
-)
+\ir link_closure.sql
+\ir pairwise_scores.sql
 SELECT format('febrl %s records=%s links=%s true_pairs=%s predicted_pairs=%s precision=%s recall=%s f1=%s',
-			  :'dataset', (SELECT count(*) FROM febrl_label), (SELECT count(*) FROM febrl_edges),
-			  actual, predicted,
-			  round(tp::numeric / nullif(predicted, 0), 4), round(tp::numeric / nullif(actual, 0), 4),
-			  round(2 * tp::numeric / nullif(predicted + actual, 0), 4)) AS result
-  FROM counts \gset
+			  :'dataset', :acc_records, (SELECT count(*) FROM acc_edges), :acc_true_pairs,
+			  :acc_predicted_pairs, :'acc_precision', :'acc_recall', :'acc_f1') AS result \gset
 \echo :result

@@ -17,80 +17,16 @@
 \endif
 SET client_min_messages = warning;
 
-DELETE FROM cdp.match_rules WHERE rule_name = 'japanese';
--- the links measured are this rule's alone
-UPDATE cdp.match_rules SET enabled = false WHERE rule_type = 'probabilistic';
-DELETE FROM cdp.source_records
- WHERE source_id IN (SELECT source_id FROM cdp.sources WHERE source_key IN ('crm', 'shop', 'pos', 'web'));
--- training reads every source record: other records would change the figures
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM cdp.source_records) THEN
-		RAISE EXCEPTION 'cdp.source_records holds other records: run this in a scratch database';
-	END IF;
-END
-$$;
-INSERT INTO cdp.sources (source_key, display_name, kind)
-VALUES ('crm', 'CRM', 'crm'), ('shop', 'Online shop', 'ecommerce'), ('pos', 'Stores', 'pos'),
-	   ('web', 'Web sign-up', 'web')
-ON CONFLICT (source_key) DO NOTHING;
+\ir japanese_load.sql
 
-CREATE TEMP TABLE jp_raw (person int, source text, family_name text, given_name text,
-	family_name_kana text, given_name_kana text, name_romaji text, email text, phone text,
-	birth_date date, postal_code text, region text, locality text, address_line1 text,
-	household int);
-\set copy '\\copy jp_raw FROM ' :'records'
-:copy
-
-INSERT INTO cdp.source_records (source_id, source_record_key, family_name, given_name,
-	family_name_kana, given_name_kana, name_romaji, email, phone, birth_date, postal_code,
-	region, locality, address_line1, attributes)
-SELECT s.source_id, 'jp-' || row_number() OVER (), j.family_name, j.given_name,
-	   j.family_name_kana, j.given_name_kana, j.name_romaji, j.email, j.phone, j.birth_date,
-	   j.postal_code, j.region, j.locality, j.address_line1, jsonb_build_object('person', j.person, 'household', j.household)
-  FROM jp_raw j JOIN cdp.sources s ON s.source_key = j.source;
-
-INSERT INTO cdp.match_rules (rule_name, rule_type, threshold, definition)
-VALUES ('japanese', 'probabilistic', :threshold, cdp.default_probabilistic_rule());
-SELECT cdp.train_probabilistic_rule('japanese') IS NOT NULL AS trained \gset
-
-CREATE TEMP TABLE jp_edges AS SELECT * FROM cdp._probabilistic_edges(NULL);
-CREATE TEMP TABLE jp_label AS
+CREATE TEMP TABLE acc_edges AS SELECT * FROM cdp._probabilistic_edges(NULL);
+CREATE TEMP TABLE acc_label AS
 SELECT r.record_id, r.record_id AS label, (r.attributes ->> 'person')::int AS person
   FROM cdp.source_records r JOIN cdp.sources s USING (source_id)
  WHERE s.source_key IN ('crm', 'shop', 'pos', 'web');
-CREATE INDEX ON jp_label (record_id);
-DO $$
-DECLARE
-	changed bigint;
-BEGIN
-	LOOP
-		UPDATE jp_label l SET label = n.label
-		  FROM (SELECT x.id, min(x.label) AS label
-				  FROM (SELECT e.record_a AS id, b.label FROM jp_edges e JOIN jp_label b ON b.record_id = e.record_b
-						UNION ALL
-						SELECT e.record_b, a.label FROM jp_edges e JOIN jp_label a ON a.record_id = e.record_a) x
-				 GROUP BY x.id) n
-		 WHERE l.record_id = n.id AND n.label < l.label;
-		GET DIAGNOSTICS changed = ROW_COUNT;
-		EXIT WHEN changed = 0;
-	END LOOP;
-END
-$$;
-
-WITH pairs AS (
-	SELECT a.label = b.label AS predicted, a.person = b.person AS actual
-	  FROM jp_label a JOIN jp_label b
-		ON a.record_id < b.record_id AND (a.label = b.label OR a.person = b.person)
-), counts AS (
-	SELECT count(*) FILTER (WHERE predicted AND actual) AS tp,
-		   count(*) FILTER (WHERE predicted) AS predicted,
-		   count(*) FILTER (WHERE actual) AS actual
-	  FROM pairs
-)
+\ir link_closure.sql
+\ir pairwise_scores.sql
 SELECT format('japanese records=%s links=%s true_pairs=%s predicted_pairs=%s precision=%s recall=%s f1=%s',
-			  (SELECT count(*) FROM jp_label), (SELECT count(*) FROM jp_edges), actual, predicted,
-			  round(tp::numeric / nullif(predicted, 0), 4), round(tp::numeric / nullif(actual, 0), 4),
-			  round(2 * tp::numeric / nullif(predicted + actual, 0), 4)) AS result
-  FROM counts \gset
+			  :acc_records, (SELECT count(*) FROM acc_edges), :acc_true_pairs, :acc_predicted_pairs,
+			  :'acc_precision', :'acc_recall', :'acc_f1') AS result \gset
 \echo :result
