@@ -39,12 +39,6 @@
 /* a shorter key makes the hash guessable; cdp.dsr_secret makes 32 bytes */
 #define CDP_TOMBSTONE_MIN_KEY 16
 
-static bool
-kind_is(const char *kind, int kind_len, const char *word)
-{
-	return kind_len == (int) strlen(word) && memcmp(kind, word, kind_len) == 0;
-}
-
 char *
 cdp_tombstone_key(const char *kind, int kind_len, const char *value, int value_len,
 				  int *key_len)
@@ -55,23 +49,16 @@ cdp_tombstone_key(const char *kind, int kind_len, const char *value, int value_l
 	char	   *key;
 
 	initStringInfo(&out);
-	if (kind_is(kind, kind_len, "email"))
+	switch (cdp_try_normalize_identifier(kind, kind_len, value, value_len, &out, &reason))
 	{
-		if (cdp_try_normalize_email(value, value_len, true, &out, &reason))
-		{
+		case CDP_IDENTIFIER_NORMALIZED:
 			*key_len = out.len;
 			return out.data;
-		}
-		lower = true;
-	}
-	else if (kind_is(kind, kind_len, "phone"))
-	{
-		if (cdp_try_normalize_phone(value, value_len, cdp_default_region(), &out, &reason))
-		{
-			*key_len = out.len;
-			return out.data;
-		}
-		lower = true;
+		case CDP_IDENTIFIER_REFUSED:
+			lower = true;
+			break;
+		case CDP_IDENTIFIER_OTHER_KIND:
+			break;
 	}
 	pfree(out.data);
 

@@ -37,11 +37,11 @@ cdp_normalize_identifier(PG_FUNCTION_ARGS)
 {
 	text	   *kind_text = PG_GETARG_TEXT_PP(0);
 	text	   *raw_text = PG_GETARG_TEXT_PP(1);
-	char	   *kind = text_to_cstring(kind_text);
 	const char *raw = VARDATA_ANY(raw_text);
 	int			len = VARSIZE_ANY_EXHDR(raw_text);
 	StringInfoData out;
 	const char *reason = NULL;
+	CdpIdentifierNormalization normalization;
 	bool		ok;
 	TupleDesc	desc;
 	Datum		values[2];
@@ -52,10 +52,11 @@ cdp_normalize_identifier(PG_FUNCTION_ARGS)
 	desc = BlessTupleDesc(desc);
 
 	initStringInfo(&out);
-	if (strcmp(kind, "email") == 0)
-		ok = cdp_try_normalize_email(raw, len, true, &out, &reason);
-	else if (strcmp(kind, "phone") == 0)
-		ok = cdp_try_normalize_phone(raw, len, cdp_default_region(), &out, &reason);
+	normalization = cdp_try_normalize_identifier(VARDATA_ANY(kind_text),
+												 VARSIZE_ANY_EXHDR(kind_text),
+												 raw, len, &out, &reason);
+	if (normalization != CDP_IDENTIFIER_OTHER_KIND)
+		ok = normalization == CDP_IDENTIFIER_NORMALIZED;
 	else
 	{
 		int			start = 0,

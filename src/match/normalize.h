@@ -119,6 +119,24 @@ extern bool cdp_try_normalize_phone(const char *str, int len, const char *region
 									StringInfo out, const char **reason);
 
 /*
+ * Normalise a value of an identifier kind that has a normaliser here:
+ * "email" (with provider rules) and "phone" (E.164 under
+ * cdp.default_region), appending it to out.  Identity resolution and the
+ * erasure tombstones both key identifiers this way, so that they agree.
+ */
+typedef enum CdpIdentifierNormalization
+{
+	CDP_IDENTIFIER_NORMALIZED,	/* out holds the value */
+	CDP_IDENTIFIER_REFUSED,		/* *reason says why */
+	CDP_IDENTIFIER_OTHER_KIND	/* no normaliser for this kind */
+} CdpIdentifierNormalization;
+
+extern CdpIdentifierNormalization cdp_try_normalize_identifier(const char *kind, int kind_len,
+															   const char *str, int len,
+															   StringInfo out,
+															   const char **reason);
+
+/*
  * The region argument of a SQL function, upper case: NULL means
  * cdp.default_region; an unsupported region is an error (22023).
  */
