@@ -426,8 +426,19 @@ BEGIN
 	END IF;
 	-- derived per-profile state (consent) follows membership changes; the
 	-- hook's queries are planned as their authors expect, not with the
-	-- generic plans incremental resolution forces on its own
-	IF ch_ids IS NOT NULL THEN
+	-- generic plans incremental resolution forces on its own.  A few
+	-- records (incremental resolution) skip the hook when no consent data
+	-- refers to them or to the profiles involved: consent state derives only
+	-- from the ledger, so it is empty before and after (the hook costs
+	-- more than the rest of a one-record resolution).
+	IF ch_ids IS NOT NULL
+	   AND (pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000
+			OR EXISTS (SELECT 1 FROM cdp.consent_events e
+						WHERE e.record_id OPERATOR(pg_catalog.=) ANY (ch_ids))
+			OR EXISTS (SELECT 1 FROM cdp.consent_current c
+						WHERE c.profile_id OPERATOR(pg_catalog.=) ANY (touched))
+			OR EXISTS (SELECT 1 FROM cdp.consent_events e
+						WHERE e.profile_id OPERATOR(pg_catalog.=) ANY (touched))) THEN
 		plan_mode := pg_catalog.current_setting('plan_cache_mode');
 		PERFORM pg_catalog.set_config('plan_cache_mode', 'auto', true);
 		PERFORM cdp._profiles_changed(

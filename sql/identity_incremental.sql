@@ -90,5 +90,37 @@ SELECT count(*) AS records, count(*) FILTER (WHERE i.first_record <> b.first_rec
   FROM incremental i JOIN batch b USING (record_id);
 
 DROP TABLE input, incremental, batch;
+
+-- consent follows incremental resolution: a decision recorded on a record
+-- before it was resolved counts for its profile once it is, and moves with
+-- a merge to the surviving profile (incremental resolution skips the consent
+-- refresh only when no consent data concerns the records or profiles)
+SET timezone = 'UTC';
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'CY', 'consent-y@example.org');
+SELECT cdp.resolve_record(record_id) IS NOT NULL AS resolved FROM cdp.source_records WHERE source_record_key = 'CY';
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'CX', 'consent-x@example.org');
+SELECT cdp.record_consent('email_marketing', 'granted', record_id => record_id, collected_at => '2025-01-01') IS NOT NULL AS recorded
+  FROM cdp.source_records WHERE source_record_key = 'CX';
+SELECT count(*) AS states_before FROM cdp.consent_current c
+  JOIN cdp.source_records r ON r.profile_id = c.profile_id WHERE r.source_record_key IN ('CX', 'CY');
+SELECT cdp.resolve_record(record_id) IS NOT NULL AS resolved FROM cdp.source_records WHERE source_record_key = 'CX';
+SELECT r.source_record_key, c.purpose, c.granted FROM cdp.consent_current c
+  JOIN cdp.source_records r ON r.profile_id = c.profile_id WHERE r.source_record_key IN ('CX', 'CY') ORDER BY 1;
+-- a record with both e-mails merges the two; the older profile (CY's) survives
+INSERT INTO cdp.source_records (source_id, source_record_key, email, attributes)
+VALUES (1, 'CZ', 'consent-y@example.org', '{"email": "consent-x@example.org"}');
+SELECT cdp.resolve_record(record_id) IS NOT NULL AS resolved FROM cdp.source_records WHERE source_record_key = 'CZ';
+SELECT count(DISTINCT r.profile_id) AS profiles FROM cdp.source_records r WHERE r.source_record_key IN ('CX', 'CY', 'CZ');
+SELECT c.purpose, c.granted, c.profile_id = (SELECT profile_id FROM cdp.source_records WHERE source_record_key = 'CY') AS on_survivor
+  FROM cdp.consent_current c
+ WHERE c.profile_id IN (SELECT profile_id FROM cdp.source_records WHERE source_record_key IN ('CX', 'CY', 'CZ'))
+    OR c.profile_id IN (SELECT p.profile_id FROM cdp.profiles p WHERE p.status = 'merged');
+-- a decision given on a profile directly stays with it when a new record joins
+SELECT cdp.record_consent('analytics', 'withdrawn', profile_id => profile_id, collected_at => '2025-02-01') IS NOT NULL AS recorded
+  FROM cdp.source_records WHERE source_record_key = 'CY';
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (2, 'CW', 'consent-x@example.org');
+SELECT cdp.resolve_record(record_id) IS NOT NULL AS resolved FROM cdp.source_records WHERE source_record_key = 'CW';
+SELECT c.purpose, c.granted FROM cdp.consent_current c
+ WHERE c.profile_id = (SELECT profile_id FROM cdp.source_records WHERE source_record_key = 'CW') ORDER BY 1;
 DROP PROCEDURE load_incrementally();
 DROP EXTENSION cdp;
