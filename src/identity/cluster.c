@@ -396,7 +396,10 @@ scan_identifiers(Clustering *c, MemoryContext cxt)
 /*
  * Read the identifiers (of the records, or of all) that are not blocked;
  * a full run counts the records per value itself, a subset run asks for
- * the count over all records.
+ * the count over all records, up to one past the kind's cap (all that
+ * value_is_junk needs: a junk value held by half the records is not
+ * counted through for every incremental resolution; a kind without a cap
+ * needs no count).
  */
 static void
 load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
@@ -418,9 +421,12 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 
 	portal = open_cursor(record_ids
 						 ? "SELECT i.record_id, i.kind, i.value,"
-						 " (SELECT pg_catalog.count(*) FROM cdp.identifiers j"
-						 "   WHERE j.kind OPERATOR(pg_catalog.=) i.kind AND j.value OPERATOR(pg_catalog.=) i.value)"
+						 " CASE WHEN k.max_records_per_value IS NOT NULL THEN"
+						 " (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM cdp.identifiers j"
+						 "   WHERE j.kind OPERATOR(pg_catalog.=) i.kind AND j.value OPERATOR(pg_catalog.=) i.value"
+						 "   LIMIT (k.max_records_per_value OPERATOR(pg_catalog.+) 1)) z) END"
 						 " FROM cdp.identifiers i"
+						 " JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) i.kind"
 						 " WHERE i.record_id OPERATOR(pg_catalog.=) ANY ($1)"
 						 " AND NOT EXISTS (SELECT 1 FROM cdp.blocked_identifiers b"
 						 "   WHERE b.kind OPERATOR(pg_catalog.=) i.kind AND b.value OPERATOR(pg_catalog.=) i.value)"

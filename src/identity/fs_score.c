@@ -134,6 +134,9 @@ typedef struct RuleRow
  * cdp._probabilistic_edges(record_ids int8[]): the edges of every enabled
  * probabilistic rule, in the order of the rules' priority.
  */
+/* the plan of the enabled rules' query, kept for the backend's life */
+static SPIPlanPtr rules_plan = NULL;
+
 PG_FUNCTION_INFO_V1(cdp_probabilistic_edges);
 Datum
 cdp_probabilistic_edges(PG_FUNCTION_ARGS)
@@ -147,10 +150,21 @@ cdp_probabilistic_edges(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	caller = CurrentMemoryContext;
 	SPI_connect();
-	SPI_execute("SELECT r.rule_name, r.rule_id, r.definition, r.threshold"
-				"  FROM cdp.match_rules r"
-				" WHERE r.rule_type OPERATOR(pg_catalog.=) 'probabilistic' AND r.enabled"
-				" ORDER BY r.priority, r.rule_id", true, 0);
+	/* planned once per backend: incremental resolution asks for every record */
+	if (rules_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare("SELECT r.rule_name, r.rule_id, r.definition, r.threshold"
+									   "  FROM cdp.match_rules r"
+									   " WHERE r.rule_type OPERATOR(pg_catalog.=) 'probabilistic' AND r.enabled"
+									   " ORDER BY r.priority, r.rule_id", 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "cdp._probabilistic_edges: could not prepare the rules query: %s",
+				 SPI_result_code_string(SPI_result));
+		rules_plan = plan;
+	}
+	if (SPI_execute_plan(rules_plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "cdp._probabilistic_edges: reading cdp.match_rules failed");
 	if (SPI_processed > 0)
 	{
 		rules = MemoryContextAlloc(caller, sizeof(RuleRow) * SPI_processed);
