@@ -122,5 +122,53 @@ INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (2, 
 SELECT cdp.resolve_record(record_id) IS NOT NULL AS resolved FROM cdp.source_records WHERE source_record_key = 'CW';
 SELECT c.purpose, c.granted FROM cdp.consent_current c
  WHERE c.profile_id = (SELECT profile_id FROM cdp.source_records WHERE source_record_key = 'CW') ORDER BY 1;
+
+-- the golden record of a few profiles (cdp._golden_values) is the one the
+-- set-based statement for many profiles picks: ties, NULL keys and values,
+-- custom criteria, a rule with another lower bound, a missing rule
+CREATE TABLE golden_input AS
+SELECT g, 1 + g % 4 AS src, g % 20 AS person,
+       (ARRAY['山田', '田中', 'Smith', NULL])[1 + g * 7 % 4] AS family_name,
+       (ARRAY['太郎', NULL, 'John'])[1 + g * 5 % 3] AS given_name,
+       (ARRAY['a@example.org', 'B@Example.org', NULL, 'not an address'])[1 + g * 3 % 4] AS email,
+       (ARRAY['090-1234-5678', NULL, '03-1111-2222'])[1 + g % 3] AS phone,
+       CASE WHEN g % 3 = 0 THEN date '1980-01-01' + g % 4 END AS birth_date,
+       (ARRAY['Tokyo', 'Osaka', NULL])[1 + g * 11 % 3] AS region,
+       (ARRAY['X', NULL, 'Y'])[1 + g * 13 % 3] AS locality,
+       (ARRAY['Apt 1', 'Apt 2', NULL])[1 + g * 17 % 3] AS address_line2,
+       CASE WHEN g % 2 = 0 THEN timestamptz '2024-01-01 UTC' + (g % 3) * interval '1 day' END AS source_updated_at
+  FROM generate_series(1, 80) g;
+INSERT INTO cdp.source_records (source_id, source_record_key, family_name, given_name, email, phone, birth_date,
+                                region, locality, address_line2, source_updated_at, received_at)
+SELECT src % 3 + 1, 'G' || g, family_name, given_name, email, phone, birth_date, region, locality, address_line2,
+       source_updated_at, timestamptz '2024-01-01 UTC'
+  FROM golden_input;
+INSERT INTO cdp.profiles (record_count) SELECT 0 FROM generate_series(1, 20);
+UPDATE cdp.source_records r
+   SET profile_id = (SELECT max(profile_id) FROM cdp.profiles) - i.person
+  FROM golden_input i WHERE r.source_record_key = 'G' || i.g;
+UPDATE cdp.survivorship_rules SET criteria = '{completeness,trust}' WHERE attribute = 'family_name';
+UPDATE cdp.survivorship_rules SET criteria = '{recency}' WHERE attribute = 'locality';
+UPDATE cdp.survivorship_rules SET criteria = '[0:2]={trust,recency,completeness}' WHERE attribute = 'region';
+DELETE FROM cdp.survivorship_rules WHERE attribute = 'address_line2';
+CREATE TABLE golden_ids AS
+SELECT array_agg(DISTINCT profile_id) AS ids FROM cdp.source_records WHERE source_record_key LIKE 'G%';
+-- many ids (padded with ids of no profile): the set-based statement
+SELECT cdp._refresh_golden(ids || ARRAY(SELECT -g::bigint FROM generate_series(1, 1000) g)) FROM golden_ids;
+CREATE TABLE golden_many AS
+SELECT p.* FROM cdp.profiles p, golden_ids WHERE p.profile_id = ANY (ids);
+UPDATE cdp.profiles p SET family_name = 'x', given_name = NULL, email = NULL, region = NULL, locality = 'x',
+       address_line2 = 'x', record_count = 0
+  FROM golden_ids WHERE p.profile_id = ANY (ids);
+SELECT cdp._refresh_golden(ids) FROM golden_ids;
+SELECT count(*) AS profiles, sum(m.record_count) AS records,
+       count(*) FILTER (WHERE m.family_name IS NOT NULL AND m.region IS NOT NULL AND m.email IS NOT NULL) AS with_values,
+       count(*) FILTER (WHERE (m.family_name, m.given_name, m.email, m.phone, m.birth_date, m.region, m.locality,
+                               m.address_line2, m.record_count)
+                              IS DISTINCT FROM
+                              (p.family_name, p.given_name, p.email, p.phone, p.birth_date, p.region, p.locality,
+                               p.address_line2, p.record_count)) AS different
+  FROM golden_many m JOIN cdp.profiles p USING (profile_id);
+DROP TABLE golden_input, golden_ids, golden_many;
 DROP PROCEDURE load_incrementally();
 DROP EXTENSION cdp;
