@@ -318,7 +318,8 @@ CREATE FUNCTION cdp.record_consent(
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	source	integer;
+	source		integer;
+	new_event	pg_catalog.int8;
 BEGIN
 	IF record_consent.purpose IS NULL OR record_consent.decision IS NULL THEN
 		RAISE EXCEPTION 'cdp.record_consent: purpose and decision must not be null'
@@ -363,7 +364,13 @@ BEGIN
 	VALUES (record_consent.record_id, record_consent.profile_id, record_consent.purpose,
 			record_consent.decision, record_consent.legal_basis, source, record_consent.collected_at,
 			record_consent.expires_at, coalesce(record_consent.evidence, '{}'));
-	RETURN currval(pg_get_serial_sequence('cdp.consent_events', 'consent_event_id'));
+	new_event := currval(pg_get_serial_sequence('cdp.consent_events', 'consent_event_id'));
+	-- one audit row per decision (the record's profile is looked up by cdp._audit)
+	PERFORM cdp._audit('consent_change', ARRAY[record_consent.profile_id],
+					   jsonb_build_object('consent_event_id', new_event, 'consent_purpose', record_consent.purpose,
+										  'decision', record_consent.decision),
+					   CASE WHEN record_consent.record_id IS NOT NULL THEN ARRAY[record_consent.record_id] END);
+	RETURN new_event;
 END
 $$;
 COMMENT ON FUNCTION cdp.record_consent(text, text, pg_catalog.int8, pg_catalog.int8, timestamptz, timestamptz, text, text, jsonb) IS
@@ -574,13 +581,18 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON cdp.audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_log_append_only();
 
 /*
- * cdp._audit writes one audit row.  Other capabilities call it (identity
- * merges, consent changes); details hold ids and counts, never personal
- * values.  (Triggers on the ledger and the merge log would audit every
- * tool's changes, but they would also fire while pg_restore loads those
- * tables, adding false rows whose ids collide with the restored ones.)
+ * cdp._audit writes one audit row.  cdp's functions that read or change
+ * personal data call it once per call (a batch writes one summary row, not
+ * a row per person); details hold ids and counts, never personal values.
+ * record_ids names source records the call touched: the row then also
+ * names their current profiles (a loader that cannot read the records may
+ * pass them) and details get "record_ids".  (Triggers on the ledger and the
+ * merge log would audit every tool's changes, but they would also fire
+ * while pg_restore loads those tables, adding false rows whose ids collide
+ * with the restored ones.)
  */
-CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFAULT '{}')
+CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFAULT '{}',
+						   record_ids bigint[] DEFAULT NULL)
 	RETURNS bigint
 	LANGUAGE plpgsql
 	SECURITY DEFINER
@@ -588,30 +600,39 @@ CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFA
 AS $$
 DECLARE
 	new_id		bigint;
+	profiles	bigint[] := _audit.profile_ids;
+	what		jsonb := coalesce(_audit.details, '{}');
 BEGIN
 	IF _audit.action IS NULL OR _audit.action !~ '^[a-z][a-z0-9_]{0,62}$' THEN
 		RAISE EXCEPTION 'invalid audit action: %', coalesce(quote_literal(_audit.action), 'NULL')
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'An action is a lower-case word such as "erase" (letters, digits, underscores).';
 	END IF;
-	IF _audit.details IS NOT NULL AND jsonb_typeof(_audit.details) <> 'object' THEN
-		RAISE EXCEPTION 'audit details must be a JSON object, not %', jsonb_typeof(_audit.details)
+	IF jsonb_typeof(what) <> 'object' THEN
+		RAISE EXCEPTION 'audit details must be a JSON object, not %', jsonb_typeof(what)
 			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF cardinality(_audit.record_ids) > 0 THEN
+		profiles := coalesce(profiles, '{}')
+			|| ARRAY(SELECT r.profile_id FROM cdp.source_records r
+					  WHERE r.record_id = ANY (_audit.record_ids) AND r.profile_id IS NOT NULL);
+		what := what || jsonb_build_object('record_ids',
+			(SELECT jsonb_agg(DISTINCT x ORDER BY x) FROM unnest(_audit.record_ids) x WHERE x IS NOT NULL));
 	END IF;
 	INSERT INTO cdp.audit_log (acting_role, purpose, action, profile_ids, details)
 	VALUES (cdp._audit_acting_role(), nullif(current_setting('cdp.purpose', true), ''), _audit.action,
-			coalesce((SELECT array_agg(DISTINCT p ORDER BY p) FROM unnest(_audit.profile_ids) AS p
+			coalesce((SELECT array_agg(DISTINCT p ORDER BY p) FROM unnest(profiles) AS p
 					   WHERE p IS NOT NULL), '{}'),
-			coalesce(_audit.details, '{}'))
+			what)
 	RETURNING audit_id INTO new_id;
 	RETURN new_id;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb, bigint[]) FROM PUBLIC;
 -- the roles that change personal data, for functions that run with the caller's rights
 -- (a row names the role that wrote it, so a role can only add rows about itself)
-GRANT EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) TO cdp_admin, cdp_steward, cdp_loader;
-COMMENT ON FUNCTION cdp._audit(text, bigint[], jsonb) IS
+GRANT EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb, bigint[]) TO cdp_admin, cdp_steward, cdp_loader;
+COMMENT ON FUNCTION cdp._audit(text, bigint[], jsonb, bigint[]) IS
 	'internal: append a row to cdp.audit_log (called by cdp''s functions that read or change personal data)';
 
 /*
@@ -642,14 +663,29 @@ BEGIN
 								 WHEN 'restrict' THEN 'restricted the processing of'
 								 WHEN 'unrestrict' THEN 'lifted the restriction of'
 								 WHEN 'tombstone_match' THEN 'loaded an identifier of an erased person into'
-								 WHEN 'consent_change' THEN 'recorded consent decisions of'
+								 WHEN 'consent_change' THEN 'recorded a consent decision of'
+								 WHEN 'resolve' THEN 'ran batch identity resolution over'
+								 WHEN 'resolve_record' THEN 'resolved a record into'
+								 WHEN 'extract_identifiers' THEN 'extracted the identifiers of a record of'
+								 WHEN 'split' THEN 'split records between'
+								 WHEN 'unmerge' THEN 'undid a merge between'
+								 WHEN 'refresh_golden' THEN 'recomputed the golden record of'
 								 ELSE replace(a.action, '_', ' ') || ' on'
 							 END,
-							 CASE cardinality(a.profile_ids)
-								 WHEN 0 THEN ' no profile'
-								 WHEN 1 THEN ' profile ' || a.profile_ids[1]
-								 ELSE ' profiles ' || array_to_string(a.profile_ids, ', ')
+							 -- a batch names no profiles: its details count them
+							 CASE WHEN cardinality(a.profile_ids) = 1 THEN ' profile ' || a.profile_ids[1]
+								  WHEN cardinality(a.profile_ids) > 1
+								  THEN ' profiles ' || array_to_string(a.profile_ids, ', ')
+								  WHEN a.details ? 'records' THEN ' ' || (a.details ->> 'records') || ' records'
+								  WHEN a.details ? 'profiles' THEN ' ' || (a.details ->> 'profiles') || ' profiles'
+								  ELSE ' no profile'
 							 END
+							 || CASE WHEN a.action = 'resolve'
+									 THEN pg_catalog.format(' (profiles created %s, merged %s; records moved %s)',
+															a.details ->> 'profiles_created',
+															a.details ->> 'profiles_merged',
+															a.details ->> 'records_changed')
+									 ELSE '' END
 							 || coalesce(' for ' || a.purpose, '')
 							 || coalesce(' (request ' || (a.details ->> 'request_id') || ')', '')),
 		   a.details
