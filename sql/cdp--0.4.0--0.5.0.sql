@@ -1431,3 +1431,23 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.dsr_settings', 'WHERE NOT builti
 SELECT pg_catalog.pg_extension_config_dump('cdp.dsr_secret', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.tombstones', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.dsr_erasures_in_progress', '');
+
+/* ------------------------------------------------------------------------
+ * Parallel restore (pg_restore -j).  pg_dump writes the data of
+ * extension tables in foreign-key order, which a serial restore follows,
+ * but the archive records no dependency between two tables' data, so
+ * parallel workers load them in any order and the extension's foreign
+ * keys (created by CREATE EXTENSION, not after the data) reject a child
+ * loaded before its parent.  The supported way is to restore with
+ * session_replication_role = replica (README, "Backup and restore"):
+ * foreign-key checks and ordinary triggers are then off, so the triggers
+ * that must still fire, those that let a customised seed row replace its
+ * builtin one, fire ALWAYS.  (Later scripts do the same for theirs.)
+ * ---------------------------------------------------------------------- */
+
+ALTER TABLE cdp.identifier_kinds ENABLE ALWAYS TRIGGER identifier_kinds_replace_builtin;
+ALTER TABLE cdp.blocked_identifiers ENABLE ALWAYS TRIGGER blocked_identifiers_replace_builtin;
+ALTER TABLE cdp.purposes ENABLE ALWAYS TRIGGER purposes_replace_builtin;
+ALTER TABLE cdp.rfm_segments ENABLE ALWAYS TRIGGER rfm_segments_replace_builtin;
+ALTER TABLE cdp.role_purposes ENABLE ALWAYS TRIGGER role_purposes_replace_builtin;
+ALTER TABLE cdp.dsr_settings ENABLE ALWAYS TRIGGER dsr_settings_replace_builtin;

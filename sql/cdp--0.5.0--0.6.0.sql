@@ -80,6 +80,8 @@ CREATE TRIGGER survivorship_rules_customised BEFORE UPDATE ON cdp.survivorship_r
 	FOR EACH ROW EXECUTE FUNCTION cdp._mark_customised();
 CREATE TRIGGER survivorship_rules_replace_builtin BEFORE INSERT ON cdp.survivorship_rules
 	FOR EACH ROW EXECUTE FUNCTION cdp._replace_builtin_row('attribute');
+-- also in a restore with session_replication_role = replica (pg_restore -j)
+ALTER TABLE cdp.survivorship_rules ENABLE ALWAYS TRIGGER survivorship_rules_replace_builtin;
 
 CREATE TABLE cdp.profile_overrides (
 	profile_id		bigint NOT NULL REFERENCES cdp.profiles (profile_id) ON DELETE CASCADE,
