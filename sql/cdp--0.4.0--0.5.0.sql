@@ -588,10 +588,10 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON cdp.audit_log
  * names their current profiles (a loader that cannot read the records may
  * pass them) and details get "record_ids" as given.  A call costs a few
  * tens of microseconds (cdp.resolve_record makes one per record): one
- * INSERT, and a look-up only when record ids are given.  (Triggers on the ledger and the
- * merge log would audit every tool's changes, but they would also fire
- * while pg_restore loads those tables, adding false rows whose ids collide
- * with the restored ones.)
+ * INSERT, and a look-up only when record ids are given.  (Triggers on the
+ * ledger and the merge log would audit every tool's changes, but they
+ * would also fire while pg_restore loads those tables, adding false rows
+ * whose ids collide with the restored ones.)
  */
 CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFAULT '{}',
 						   record_ids bigint[] DEFAULT NULL)
