@@ -50,6 +50,14 @@ SELECT cdp.record_consent('analytics', 'granted', profile_id => 2, collected_at 
 SELECT cdp.record_consent('analytics', 'withdrawn', record_id => 1, collected_at => '2026-02-02');
 SELECT cdp.export_person(2) IS NOT NULL;
 SELECT cdp.restrict_processing(2, 'disputed');
+-- an erased person who came back, loaded in flag mode: a restore, serial or
+-- parallel, must neither refuse the row nor audit it again
+INSERT INTO cdp.source_records (source_id, source_record_key, profile_id, email)
+SELECT 1, 'GONE-1', 2, 'anna@example.com';
+SELECT cdp.erase_person(2) IS NOT NULL;
+UPDATE cdp.dsr_settings SET value = 'flag' WHERE setting = 'reingestion';
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'BACK-1', 'Anna@Example.com');
+UPDATE cdp.dsr_settings SET value = 'refuse' WHERE setting = 'reingestion';
 });
 
 # A fingerprint of every table in schema cdp: its rows in a stable order.
@@ -75,6 +83,10 @@ SELECT string_agg(format('%I.%I', n.nspname, c.relname), ' ' ORDER BY c.relname)
 }
 
 my $before = fingerprint('source_db');
+is( $node->safe_psql('source_db',
+		"SELECT string_agg(action, ' ' ORDER BY audit_id) FROM cdp.audit_log"),
+	'consent_change consent_change export restrict erase tombstone_match',
+	'the source database holds audit rows of every kind it went through');
 ok(scalar(keys %$before) >= 10, 'fingerprinted every cdp table');
 
 my $dumpfile = $node->basedir . '/cdp.dump';
