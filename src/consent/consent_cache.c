@@ -33,7 +33,7 @@
  *	  snapshot, or more than CONSENT_PATCH_MAX profiles to reread;
  *	- a change of consent by this backend's own transaction: it sees its
  *	  own uncommitted changes, whose log rows would vanish with a rollback,
- *	  so until it ends sets are built in full, and at its end all dropped.
+ *	  so until it ends sets are built in full (and dropped if it aborts).
  * Sets are read with a fresh snapshot taken after the invalidations were
  * read; a committing transaction becomes visible before it sends its
  * invalidation and its COMMIT returns after, so a statement that starts
@@ -342,7 +342,11 @@ consent_set_build(Oid userid, const char *purpose, TimestampTz ts, uint64 genera
 	set->granted = OidIsValid(watched_relid) &&
 		cdp_purpose_status(purpose, userid) == CDP_PURPOSE_GRANTED;
 	if (set->granted)
+	{
 		consent_set_load(set, nsp, ts);
+		elog(DEBUG1, "cdp: consent set for purpose \"%s\" built (%lld profiles)",
+			 purpose, (long long) set->nids);
+	}
 
 	MemoryContextSetParent(context, CacheMemoryContext);
 	return set;
@@ -382,6 +386,7 @@ consent_set_copy(const ConsentSet *set, int64 max_id)
 static ConsentSet *
 consent_set_patch(ConsentSet *set, TimestampTz ts, uint64 generation)
 {
+	static SPIPlanPtr patch_plan = NULL;
 	static const char *query =
 		"SELECT ch.profile_id,"
 		"       c.granted AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) $2)"
@@ -424,8 +429,18 @@ consent_set_patch(ConsentSet *set, TimestampTz ts, uint64 generation)
 	cdp_push_fresh_snapshot();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(query, 3, argtypes, values, NULL, true,
-							  CONSENT_PATCH_MAX + 1) != SPI_OK_SELECT)
+	/* planned once per session (a patch costs a few index probes) */
+	if (patch_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query, 3, argtypes);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "cdp: could not prepare the consent change query: %s",
+				 SPI_result_code_string(SPI_result));
+		patch_plan = plan;
+	}
+	if (SPI_execute_plan(patch_plan, values, NULL, true,
+						 CONSENT_PATCH_MAX + 1) != SPI_OK_SELECT)
 		elog(ERROR, "cdp: could not read the consent changes");
 	changes = SPI_tuptable;
 	nchanges = SPI_processed;
@@ -472,6 +487,8 @@ consent_set_patch(ConsentSet *set, TimestampTz ts, uint64 generation)
 			if (!isnull && DatumGetTimestampTz(expires) < target->valid_until)
 				target->valid_until = DatumGetTimestampTz(expires);
 		}
+		elog(DEBUG1, "cdp: consent set for purpose \"%s\" patched (%llu profiles reread)",
+			 set->purpose, (unsigned long long) nchanges);
 		target->max_id = max_id;
 		target->generation = generation;
 		target->snapshot_xmin = new_xmin;

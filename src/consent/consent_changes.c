@@ -17,9 +17,10 @@
  *
  * A transaction that changed consent itself sees its own changes; if it
  * rolls back (or a subtransaction does), the log rows go with it and could
- * not patch them out.  So while a transaction has logged changes, sessions
- * rebuild their sets in full, and at its end every set is dropped
- * (consent_cache.c asks cdp_consent_changed_in_xact()).
+ * not patch them out.  So while a transaction has logged changes, its
+ * session rebuilds its sets in full (consent_cache.c asks
+ * cdp_consent_changed_in_xact()), and when it aborts or is prepared every
+ * set is dropped; after a commit the sets are right as they are.
  *
  * src/consent/consent_changes.c
  *
@@ -48,18 +49,21 @@ static bool callback_registered = false;
 static void
 consent_changes_xact_callback(XactEvent event, void *arg)
 {
+	if (!changed_in_xact)
+		return;
 	switch (event)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
+			/* the sets reflect committed changes now; the log rows stay */
+			changed_in_xact = false;
+			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
-			if (changed_in_xact)
-			{
-				changed_in_xact = false;
-				cdp_consent_cache_forget_all();
-			}
+			/* sets may hold changes that vanish (or may vanish) */
+			changed_in_xact = false;
+			cdp_consent_cache_forget_all();
 			break;
 		default:
 			break;
