@@ -127,17 +127,69 @@ CREATE FUNCTION cdp._consent_visible(profile_id pg_catalog.int8) RETURNS boolean
 COMMENT ON FUNCTION cdp._consent_visible(pg_catalog.int8) IS
 	'internal (row-level security): whether the profile''s consent covers cdp.purpose and the current role may act for it';
 
+/*
+ * The change log that keeps every session's consent cache current without
+ * rereading cdp.consent_current: each statement that changes the consent
+ * state or the processing restrictions appends the profile ids it touched
+ * (NULL: too many to list, reread everything), tagged with its transaction
+ * id.  A session whose cache was built from a snapshot with xmin X patches
+ * it with the rows of transactions from X on (consent_cache.c).  Old rows
+ * are pruned in batches; cdp.consent_changes_pruned remembers the newest
+ * transaction pruned, and a cache older than that is rebuilt in full.  Not
+ * dumped: after a restore every cache starts empty.
+ */
+CREATE TABLE cdp.consent_changes (
+	change_id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	xid				pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+	profile_id		bigint
+);
+CREATE INDEX consent_changes_xid ON cdp.consent_changes (xid);
+COMMENT ON TABLE cdp.consent_changes IS
+	'internal: profiles whose consent state changed, per transaction (NULL profile: all), for the sessions'' consent caches';
+
+CREATE TABLE cdp.consent_changes_pruned (
+	horizon			pg_catalog.xid8 NOT NULL
+);
+INSERT INTO cdp.consent_changes_pruned VALUES ('0');
+CREATE UNIQUE INDEX consent_changes_pruned_one_row ON cdp.consent_changes_pruned ((true));
+COMMENT ON TABLE cdp.consent_changes_pruned IS
+	'internal: the newest transaction whose rows of cdp.consent_changes were pruned';
+
 CREATE FUNCTION cdp._consent_invalidate() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'cdp_consent_invalidate'
 	LANGUAGE C;
-COMMENT ON FUNCTION cdp._consent_invalidate() IS 'internal: tells every session that cached consent is stale';
+COMMENT ON FUNCTION cdp._consent_invalidate() IS
+	'internal: tells every session that cached consent is stale (rebuilt in full after a change of role purposes)';
 
-CREATE TRIGGER consent_current_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cdp.consent_current
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_invalidate();
+CREATE FUNCTION cdp._consent_log_changes() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'cdp_consent_log_changes'
+	LANGUAGE C;
+COMMENT ON FUNCTION cdp._consent_log_changes() IS
+	'internal: logs the profiles whose consent state a statement changed, and tells every session';
+
+CREATE TRIGGER consent_current_inserted AFTER INSERT ON cdp.consent_current
+	REFERENCING NEW TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER consent_current_updated AFTER UPDATE ON cdp.consent_current
+	REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER consent_current_deleted AFTER DELETE ON cdp.consent_current
+	REFERENCING OLD TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER consent_current_truncated AFTER TRUNCATE ON cdp.consent_current
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER processing_restrictions_inserted AFTER INSERT ON cdp.processing_restrictions
+	REFERENCING NEW TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER processing_restrictions_updated AFTER UPDATE ON cdp.processing_restrictions
+	REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER processing_restrictions_deleted AFTER DELETE ON cdp.processing_restrictions
+	REFERENCING OLD TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER processing_restrictions_truncated AFTER TRUNCATE ON cdp.processing_restrictions
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
 CREATE TRIGGER role_purposes_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cdp.role_purposes
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_invalidate();
-CREATE TRIGGER processing_restrictions_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-	ON cdp.processing_restrictions
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_invalidate();
 
 /*
@@ -424,7 +476,7 @@ COMMENT ON FUNCTION cdp._protect_personal_table(regclass) IS
 SELECT cdp._protect_personal_table(t)
   FROM (VALUES ('cdp.profiles'::regclass), ('cdp.source_records'), ('cdp.identifiers'), ('cdp.events'),
 			   ('cdp.consent_events'), ('cdp.merge_log'), ('cdp.rfm_snapshots'), ('cdp.consent_current'),
-			   ('cdp.processing_restrictions')) v(t);
+			   ('cdp.processing_restrictions'), ('cdp.consent_changes')) v(t);
 
 /* ------------------------------------------------------------------------
  * Privileges, as a DBA would hand them out.  Row-level security then
@@ -471,6 +523,10 @@ GRANT EXECUTE ON FUNCTION cdp.consent_refresh(pg_catalog.int8[]) TO cdp_admin, c
 SELECT pg_catalog.pg_extension_config_dump('cdp.role_purposes', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('cdp.processing_restrictions', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.consent_current', 'WHERE false');
+-- (the change log restarts empty; its ids go on)
+SELECT pg_catalog.pg_extension_config_dump('cdp.consent_changes', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('cdp.consent_changes_change_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.consent_changes_pruned', 'WHERE false');
 
 
 /* ------------------------------------------------------------------------
@@ -923,7 +979,9 @@ REVOKE EXECUTE ON FUNCTION cdp._dsr_person(bigint) FROM PUBLIC;
  * (profile_id, record_id, or ending in _profile_id, _record_id) or by a
  * foreign key to cdp.profiles or cdp.source_records, or a bigint[] column
  * named profile_ids or record_ids (or ending so).  Tables of later
- * versions are found the same way.
+ * versions are found the same way.  Not cdp.consent_changes: it holds
+ * nothing but ids, and the entries an erasure writes there are how other
+ * sessions learn to stop showing the person.
  */
 CREATE FUNCTION cdp._dsr_personal_tables(OUT table_oid regclass, OUT table_name text,
 										 OUT profile_columns name[], OUT record_columns name[],
@@ -940,6 +998,7 @@ AS $$
 		  JOIN pg_namespace n ON n.oid = c.relnamespace
 		 WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_class'::regclass
 		   AND d.deptype = 'e' AND c.relkind IN ('r', 'p')
+		   AND c.oid <> 'cdp.consent_changes'::regclass
 	), cols AS (
 		SELECT m.oid, a.attname,
 			   a.atttypid = 'bigint'::regtype

@@ -13,18 +13,28 @@
  * A set is built from cdp.consent_current (rows granted, not expired at the
  * statement's start, profile not in cdp.processing_restrictions), after
  * checking that the role still may act for the purpose; a role that may not
- * gets the empty set.  It is reused by later statements until one of:
- *	- a consent change: triggers on cdp.consent_current, cdp.role_purposes
- *	  and cdp.processing_restrictions send a relcache invalidation of
- *	  cdp.consent_current, which every backend of the database receives
- *	  (this one at its next command, others before their next statement:
- *	  the first call of each statement reads pending invalidations);
- *	- a change of role membership or of a role (syscache invalidation);
+ * gets the empty set.  It is reused by later statements.  A consent
+ * change anywhere (the triggers of consent_changes.c on
+ * cdp.consent_current and cdp.processing_restrictions log the profiles a
+ * statement changed and send a relcache invalidation of
+ * cdp.consent_current, which every backend of the database receives: this
+ * one at its next command, others before their next statement, as the
+ * first call of each statement reads pending invalidations) makes the next
+ * statement patch the set: it rereads only the profiles that
+ * cdp.consent_changes lists for transactions from the xmin of the snapshot
+ * the set reflects on (a superset of those it has not seen; rereading a
+ * profile is idempotent).  The set is rebuilt in full instead after:
+ *	- a change of cdp.role_purposes (its trigger invalidates that table),
+ *	  of role membership or of a role (syscache invalidation), or a reset
+ *	  of this backend's caches;
  *	- the statement time reaching the earliest expiry among the grants in
  *	  the set (grants lapse by time without any new event);
- *	- an aborted (sub)transaction that changed consent (its invalidations
- *	  are replayed locally).
- * The set is built with a fresh snapshot taken after the invalidations were
+ *	- a bulk change (a NULL in the log), a log pruned past the set's
+ *	  snapshot, or more than CONSENT_PATCH_MAX profiles to reread;
+ *	- a change of consent by this backend's own transaction: it sees its
+ *	  own uncommitted changes, whose log rows would vanish with a rollback,
+ *	  so until it ends sets are built in full (and dropped if it aborts).
+ * Sets are read with a fresh snapshot taken after the invalidations were
  * read; a committing transaction becomes visible before it sends its
  * invalidation and its COMMIT returns after, so a statement that starts
  * after a withdrawal's COMMIT returned never shows the withdrawn rows, at
@@ -63,18 +73,23 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/xid8.h"
 
 #include "cdp.h"
 #include "consent/consent.h"
 
 #define CONSENT_CACHE_SLOTS 8
 #define CONSENT_FETCH_ROWS 10000
+#define CONSENT_PATCH_MAX 50000
 
 typedef struct ConsentSet
 {
 	Oid			userid;
 	char		purpose[NAMEDATALEN];
-	uint64		generation;		/* consent_generation when built */
+	uint64		generation;		/* consent_generation when built or patched */
+	uint64		full_generation;	/* full_generation when built */
+	uint64		snapshot_xmin;	/* xmin (xid8) of the snapshot it reflects */
+	bool		granted;		/* the role may act for the purpose */
 	TimestampTz valid_until;	/* earliest expiry of a grant in the set */
 	int			refcount;		/* cache slot + statements using it */
 	MemoryContext context;		/* holds this struct and its ids */
@@ -95,22 +110,37 @@ typedef struct ConsentRef
 	MemoryContextCallback release;
 } ConsentRef;
 
-static ConsentSet empty_set = {InvalidOid, "", 0, DT_NOEND, 1, NULL, 0, -1, NULL, NULL};
+static ConsentSet empty_set = {InvalidOid, "", 0, 0, 0, false, DT_NOEND, 1, NULL, 0, -1, NULL, NULL};
 static ConsentSet *cache_slots[CONSENT_CACHE_SLOTS];
+
+/* bumped by a consent change: sets are patched */
 static uint64 consent_generation = 1;
-static Oid	watched_relid = InvalidOid;
+
+/* bumped by a change of who may act for what: sets are rebuilt */
+static uint64 full_generation = 1;
+static Oid	watched_relid = InvalidOid; /* cdp.consent_current */
+static Oid	watched_full_relid = InvalidOid;	/* cdp.role_purposes */
 
 static void
 consent_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == watched_relid)
+	if (relid == InvalidOid || relid == watched_full_relid)
+		full_generation++;
+	else if (relid == watched_relid)
 		consent_generation++;
 }
 
 static void
 consent_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	consent_generation++;
+	full_generation++;
+}
+
+/* drop every set (this transaction changed consent and ended) */
+void
+cdp_consent_cache_forget_all(void)
+{
+	full_generation++;
 }
 
 void
@@ -164,6 +194,23 @@ int64_cmp(const void *a, const void *b)
 	int64		y = *(const int64 *) b;
 
 	return (x > y) - (x < y);
+}
+
+/*
+ * The xmin of the active snapshot as an xid8, inside an SPI connection:
+ * every transaction before it is complete and visible to the snapshot.
+ */
+static uint64
+spi_snapshot_xmin(void)
+{
+	bool		isnull;
+	Datum		xmin;
+
+	if (SPI_execute("SELECT pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())",
+					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "cdp: could not read the snapshot's xmin");
+	xmin = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return U64FromFullTransactionId(DatumGetFullTransactionId(xmin));
 }
 
 /*
@@ -235,6 +282,7 @@ consent_set_load(ConsentSet *set, Oid nsp, TimestampTz ts)
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+	set->snapshot_xmin = spi_snapshot_xmin();
 	SPI_finish();
 	PopActiveSnapshot();
 	cdp_restore_user(saved_userid, saved_sec_context);
@@ -280,19 +328,177 @@ consent_set_build(Oid userid, const char *purpose, TimestampTz ts, uint64 genera
 	set->userid = userid;
 	strlcpy(set->purpose, purpose, NAMEDATALEN);
 	set->generation = generation;
+	set->full_generation = full_generation;
 	set->valid_until = DT_NOEND;
 	set->max_id = -1;
 	set->refcount = 0;
 
 	nsp = get_namespace_oid("cdp", true);
 	if (OidIsValid(nsp))
+	{
 		watched_relid = get_relname_relid("consent_current", nsp);
-	if (OidIsValid(watched_relid) &&
-		cdp_purpose_status(purpose, userid) == CDP_PURPOSE_GRANTED)
+		watched_full_relid = get_relname_relid("role_purposes", nsp);
+	}
+	set->granted = OidIsValid(watched_relid) &&
+		cdp_purpose_status(purpose, userid) == CDP_PURPOSE_GRANTED;
+	if (set->granted)
+	{
 		consent_set_load(set, nsp, ts);
+		elog(DEBUG1, "cdp: consent set for purpose \"%s\" built (%lld profiles)",
+			 purpose, (long long) set->nids);
+	}
 
 	MemoryContextSetParent(context, CacheMemoryContext);
 	return set;
+}
+
+/*
+ * Copy set (its bitmap sized for ids up to max_id) into a new context, a
+ * child of the current one until the caller caches it.
+ */
+static ConsentSet *
+consent_set_copy(const ConsentSet *set, int64 max_id)
+{
+	MemoryContext context;
+	ConsentSet *copy;
+	Size		words = max_id / 64 + 1;
+	Size		old_words = set->max_id < 0 ? 0 : set->max_id / 64 + 1;
+
+	context = AllocSetContextCreate(CurrentMemoryContext, "cdp consent set",
+									ALLOCSET_DEFAULT_SIZES);
+	copy = MemoryContextAlloc(context, sizeof(ConsentSet));
+	memcpy(copy, set, sizeof(ConsentSet));
+	copy->context = context;
+	copy->refcount = 0;
+	copy->bits = MemoryContextAllocExtended(context, words * sizeof(uint64),
+											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	if (old_words > 0)
+		memcpy(copy->bits, set->bits, old_words * sizeof(uint64));
+	return copy;
+}
+
+/*
+ * Bring set up to date with the changes logged since the snapshot it
+ * reflects, at statement time ts.  Returns the set patched (in place when
+ * only the cache holds it, else a copy, which the caller caches), or NULL
+ * when it must be rebuilt in full.
+ */
+static ConsentSet *
+consent_set_patch(ConsentSet *set, TimestampTz ts, uint64 generation)
+{
+	static SPIPlanPtr patch_plan = NULL;
+	static const char *query =
+		"SELECT ch.profile_id,"
+		"       c.granted AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) $2)"
+		"       AND NOT EXISTS (SELECT FROM cdp.processing_restrictions r"
+		"                        WHERE r.profile_id OPERATOR(pg_catalog.=) ch.profile_id),"
+		"       c.expires_at"
+		"  FROM (SELECT DISTINCT x.profile_id FROM cdp.consent_changes x"
+		"         WHERE x.xid OPERATOR(pg_catalog.>=) $3"
+		"        UNION ALL"
+		"        SELECT NULL::pg_catalog.int8 FROM cdp.consent_changes_pruned h"
+		"         WHERE h.horizon OPERATOR(pg_catalog.>=) $3) ch"
+		"  LEFT JOIN cdp.consent_current c ON c.profile_id OPERATOR(pg_catalog.=) ch.profile_id"
+		"   AND c.purpose OPERATOR(pg_catalog.=) $1";
+	Oid			argtypes[3] = {TEXTOID, TIMESTAMPTZOID, XID8OID};
+	Datum		values[3];
+	Oid			saved_userid;
+	int			saved_sec_context;
+	SPITupleTable *changes;
+	uint64		nchanges;
+	uint64		new_xmin;
+	uint64		i;
+	int64		max_id;
+	ConsentSet *target = NULL;
+
+	/* a role that may not act for the purpose sees nobody, whatever changed */
+	if (!set->granted)
+	{
+		set->generation = generation;
+		return set;
+	}
+	/* sparse ids are kept sorted: rebuild */
+	if (set->bits == NULL && set->nids > 0)
+		return NULL;
+
+	values[0] = CStringGetTextDatum(set->purpose);
+	values[1] = TimestampTzGetDatum(ts);
+	values[2] = FullTransactionIdGetDatum(FullTransactionIdFromU64(set->snapshot_xmin));
+
+	cdp_switch_to_superuser(&saved_userid, &saved_sec_context);
+	cdp_push_fresh_snapshot();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* planned once per session (a patch costs a few index probes) */
+	if (patch_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query, 3, argtypes);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "cdp: could not prepare the consent change query: %s",
+				 SPI_result_code_string(SPI_result));
+		patch_plan = plan;
+	}
+	if (SPI_execute_plan(patch_plan, values, NULL, true,
+						 CONSENT_PATCH_MAX + 1) != SPI_OK_SELECT)
+		elog(ERROR, "cdp: could not read the consent changes");
+	changes = SPI_tuptable;
+	nchanges = SPI_processed;
+	new_xmin = spi_snapshot_xmin();
+
+	/* too many, a bulk change or a pruned log: rebuild */
+	max_id = set->max_id;
+	for (i = 0; i < nchanges && nchanges <= CONSENT_PATCH_MAX; i++)
+	{
+		bool		isnull;
+		int64		id;
+
+		id = DatumGetInt64(SPI_getbinval(changes->vals[i], changes->tupdesc, 1, &isnull));
+		if (isnull)
+			break;
+		if (id > max_id && id <= PG_INT32_MAX * INT64CONST(64))
+			max_id = id;
+	}
+	if (i == nchanges)
+	{
+		if (set->refcount > 1 || max_id > set->max_id)
+			target = consent_set_copy(set, max_id);
+		else
+			target = set;
+		for (i = 0; i < nchanges; i++)
+		{
+			HeapTuple	tuple = changes->vals[i];
+			bool		isnull;
+			bool		visible;
+			int64		id;
+			Datum		expires;
+
+			id = DatumGetInt64(SPI_getbinval(tuple, changes->tupdesc, 1, &isnull));
+			if (id < 0 || id > max_id)
+				continue;
+			visible = DatumGetBool(SPI_getbinval(tuple, changes->tupdesc, 2, &isnull));
+			if (isnull || !visible)
+			{
+				target->bits[id >> 6] &= ~(UINT64CONST(1) << (id & 63));
+				continue;
+			}
+			target->bits[id >> 6] |= UINT64CONST(1) << (id & 63);
+			expires = SPI_getbinval(tuple, changes->tupdesc, 3, &isnull);
+			if (!isnull && DatumGetTimestampTz(expires) < target->valid_until)
+				target->valid_until = DatumGetTimestampTz(expires);
+		}
+		elog(DEBUG1, "cdp: consent set for purpose \"%s\" patched (%llu profiles reread)",
+			 set->purpose, (unsigned long long) nchanges);
+		target->max_id = max_id;
+		target->generation = generation;
+		target->snapshot_xmin = new_xmin;
+		if (target != set)
+			MemoryContextSetParent(target->context, CacheMemoryContext);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	cdp_restore_user(saved_userid, saved_sec_context);
+	return target;
 }
 
 /*
@@ -320,7 +526,8 @@ consent_set_lookup(Oid userid, const char *purpose, TimestampTz ts)
 				free_slot = i;
 			continue;
 		}
-		if (set->generation != generation || ts >= set->valid_until)
+		if (set->full_generation != full_generation || ts >= set->valid_until ||
+			(set->generation != generation && cdp_consent_changed_in_xact()))
 		{
 			/* stale: drop it from the cache (statements using it keep it) */
 			cache_slots[i] = NULL;
@@ -331,6 +538,26 @@ consent_set_lookup(Oid userid, const char *purpose, TimestampTz ts)
 		}
 		if (set->userid == userid && strcmp(set->purpose, purpose) == 0)
 		{
+			if (set->generation != generation)
+			{
+				ConsentSet *patched = consent_set_patch(set, ts, generation);
+
+				if (patched == NULL)
+				{
+					cache_slots[i] = NULL;
+					consent_set_release(set);
+					if (free_slot < 0)
+						free_slot = i;
+					break;
+				}
+				if (patched != set)
+				{
+					cache_slots[i] = patched;
+					patched->refcount = 1;
+					consent_set_release(set);
+					set = patched;
+				}
+			}
 			set->refcount++;
 			return set;
 		}
@@ -427,26 +654,22 @@ cdp_consent_visible(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(cdp_consent_invalidate);
 
 /*
- * Statement trigger on cdp.consent_current, cdp.role_purposes and
- * cdp.processing_restrictions: tell every backend of the database that its
- * consent sets are stale, by a relcache invalidation of cdp.consent_current
- * (sent when the transaction commits; replayed locally at the next command
- * and on abort).
+ * Statement trigger on cdp.role_purposes: tell every backend of the
+ * database that its consent sets are stale and must be rebuilt in full (who
+ * may act for which purpose changed), by a relcache invalidation of the
+ * table (sent when the transaction commits; replayed locally at the next
+ * command and on abort).
  */
 Datum
 cdp_consent_invalidate(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			relid;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("cdp._consent_invalidate() must be called as a trigger")));
-	relid = get_relname_relid("consent_current",
-							  RelationGetNamespace(trigdata->tg_relation));
-	if (OidIsValid(relid))
-		CacheInvalidateRelcacheByRelid(relid);
+	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
 }
 
