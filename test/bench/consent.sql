@@ -27,8 +27,8 @@
 \else
 SELECT CASE WHEN :'scale' = 'tiny' THEN 2000 ELSE 1000000 END AS profiles \gset
 \endif
-SELECT CASE WHEN :'scale' = 'tiny' THEN 3 ELSE 5 END AS runs \gset
-SELECT CASE WHEN :'scale' = 'tiny' THEN 2000 ELSE 20000 END AS lookups \gset
+SELECT CASE WHEN :'scale' = 'tiny' THEN 3 ELSE 7 END AS runs \gset
+SELECT CASE WHEN :'scale' = 'tiny' THEN 2000 ELSE 50000 END AS lookups \gset
 
 CREATE EXTENSION IF NOT EXISTS cdp;
 SET client_min_messages = warning;
