@@ -55,6 +55,11 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
@@ -79,7 +84,6 @@
 #include "consent/consent.h"
 
 #define CONSENT_CACHE_SLOTS 8
-#define CONSENT_FETCH_ROWS 10000
 #define CONSENT_PATCH_MAX 50000
 
 typedef struct ConsentSet
@@ -197,95 +201,159 @@ int64_cmp(const void *a, const void *b)
 }
 
 /*
- * The xmin of the active snapshot as an xid8, inside an SPI connection:
- * every transaction before it is complete and visible to the snapshot.
+ * The xid8 of an xid that is not older than 2^31 transactions before the
+ * next one (a snapshot's xmin is such an xid).
  */
 static uint64
-spi_snapshot_xmin(void)
+widen_xid(TransactionId xid)
 {
-	bool		isnull;
-	Datum		xmin;
+	FullTransactionId next = ReadNextFullTransactionId();
+	uint32		epoch = EpochFromFullTransactionId(next);
 
-	if (SPI_execute("SELECT pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())",
-					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "cdp: could not read the snapshot's xmin");
-	xmin = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return U64FromFullTransactionId(DatumGetFullTransactionId(xmin));
+	if (!TransactionIdIsNormal(xid))
+		return (uint64) xid;
+	if (xid > XidFromFullTransactionId(next))
+		epoch--;
+	return U64FromFullTransactionId(FullTransactionIdFromEpochAndXid(epoch, xid));
+}
+
+/* the number of column name of relation rel, which must have type typid */
+static AttrNumber
+column_number(Relation rel, const char *name, Oid typid)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0 &&
+			att->atttypid == typid)
+			return att->attnum;
+	}
+	elog(ERROR, "cdp: column %s of %s is missing", name, RelationGetRelationName(rel));
+	return InvalidAttrNumber;	/* keep the compiler quiet */
 }
 
 /*
  * Read the profile ids whose consent covers purpose at statement time ts
- * into set (whose context is the current one's child until it is cached).
+ * into set (whose context is the current one's child until it is cached):
+ * rows of cdp.consent_current for the purpose, granted, not expired at ts,
+ * whose profile is not in cdp.processing_restrictions.  A direct scan of
+ * both tables with a fresh snapshot: no privilege checks or row-level
+ * security apply (this is the policy's own read), and no executor per row.
  */
 static void
 consent_set_load(ConsentSet *set, Oid nsp, TimestampTz ts)
 {
-	static const char *query =
-		"SELECT c.profile_id, c.expires_at FROM cdp.consent_current c"
-		" WHERE c.purpose OPERATOR(pg_catalog.=) $1 AND c.granted"
-		"   AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) $2)"
-		"   AND NOT EXISTS (SELECT FROM cdp.processing_restrictions r"
-		"                    WHERE r.profile_id OPERATOR(pg_catalog.=) c.profile_id)";
-	Oid			argtypes[2] = {TEXTOID, TIMESTAMPTZOID};
-	Datum		values[2];
-	Oid			saved_userid;
-	int			saved_sec_context;
-	SPIPlanPtr	plan;
-	Portal		portal;
+	Oid			restrictions_relid = get_relname_relid("processing_restrictions", nsp);
+	Relation	current_rel;
+	Relation	restrictions_rel;
+	AttrNumber	att_profile,
+				att_purpose,
+				att_granted,
+				att_expires,
+				att_restricted;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+	Snapshot	snapshot;
 	int64		capacity = 1024;
 	int64	   *ids;
+	int64	   *restricted;
+	int64		nrestricted = 0,
+				restricted_capacity = 64;
+	Size		purpose_len = strlen(set->purpose);
+	uint64		rows = 0;
 
+	if (!OidIsValid(restrictions_relid))
+		elog(ERROR, "cdp: table cdp.processing_restrictions is missing");
 	ids = MemoryContextAllocHuge(set->context, capacity * sizeof(int64));
-	values[0] = CStringGetTextDatum(set->purpose);
-	values[1] = TimestampTzGetDatum(ts);
+	restricted = palloc(restricted_capacity * sizeof(int64));
 
-	cdp_switch_to_superuser(&saved_userid, &saved_sec_context);
 	cdp_push_fresh_snapshot();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	/* cursor options 0: no parallel plan, this may run inside one */
-	plan = SPI_prepare_cursor(query, 2, argtypes, 0);
-	if (plan == NULL)
-		elog(ERROR, "cdp: could not prepare the consent query: %s",
-			 SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, values, NULL, true);
-	for (;;)
+	snapshot = GetActiveSnapshot();
+	set->snapshot_xmin = widen_xid(snapshot->xmin);
+
+	/* the restricted profiles (few), sorted for a binary search */
+	restrictions_rel = table_open(restrictions_relid, AccessShareLock);
+	att_restricted = column_number(restrictions_rel, "profile_id", INT8OID);
+	scan = table_beginscan(restrictions_rel, snapshot, 0, NULL);
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
-		uint64		i;
+		bool		isnull;
+		Datum		id = heap_getattr(tuple, att_restricted,
+									  RelationGetDescr(restrictions_rel), &isnull);
 
-		SPI_cursor_fetch(portal, true, CONSENT_FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (i = 0; i < SPI_processed; i++)
+		if (isnull)
+			continue;
+		if (nrestricted == restricted_capacity)
 		{
-			HeapTuple	tuple = SPI_tuptable->vals[i];
-			bool		isnull;
-			int64		id;
-			Datum		expires;
-
-			id = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
-			if (isnull || id < 0)
-				continue;
-			expires = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull);
-			if (!isnull && DatumGetTimestampTz(expires) < set->valid_until)
-				set->valid_until = DatumGetTimestampTz(expires);
-			if (set->nids == capacity)
-			{
-				capacity *= 2;
-				ids = repalloc_huge(ids, capacity * sizeof(int64));
-			}
-			ids[set->nids++] = id;
-			if (id > set->max_id)
-				set->max_id = id;
+			restricted_capacity *= 2;
+			restricted = repalloc_huge(restricted, restricted_capacity * sizeof(int64));
 		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
+		restricted[nrestricted++] = DatumGetInt64(id);
 	}
-	SPI_cursor_close(portal);
-	set->snapshot_xmin = spi_snapshot_xmin();
-	SPI_finish();
+	table_endscan(scan);
+	table_close(restrictions_rel, AccessShareLock);
+	qsort(restricted, nrestricted, sizeof(int64), int64_cmp);
+
+	current_rel = table_open(watched_relid, AccessShareLock);
+	att_profile = column_number(current_rel, "profile_id", INT8OID);
+	att_purpose = column_number(current_rel, "purpose", TEXTOID);
+	att_granted = column_number(current_rel, "granted", BOOLOID);
+	att_expires = column_number(current_rel, "expires_at", TIMESTAMPTZOID);
+	scan = table_beginscan(current_rel, snapshot, 0, NULL);
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		TupleDesc	desc = RelationGetDescr(current_rel);
+		bool		isnull;
+		Datum		value;
+		text	   *purpose;
+		int64		id;
+
+		if ((++rows & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		value = heap_getattr(tuple, att_granted, desc, &isnull);
+		if (isnull || !DatumGetBool(value))
+			continue;
+		value = heap_getattr(tuple, att_purpose, desc, &isnull);
+		if (isnull)
+			continue;
+		purpose = (text *) DatumGetPointer(value);
+		if (VARATT_IS_EXTENDED(purpose))
+			purpose = pg_detoast_datum_packed(purpose);
+		if (VARSIZE_ANY_EXHDR(purpose) != purpose_len ||
+			memcmp(VARDATA_ANY(purpose), set->purpose, purpose_len) != 0)
+			continue;
+		value = heap_getattr(tuple, att_profile, desc, &isnull);
+		if (isnull || DatumGetInt64(value) < 0)
+			continue;
+		id = DatumGetInt64(value);
+		if (nrestricted > 0 &&
+			bsearch(&id, restricted, nrestricted, sizeof(int64), int64_cmp) != NULL)
+			continue;
+		value = heap_getattr(tuple, att_expires, desc, &isnull);
+		if (!isnull)
+		{
+			if (DatumGetTimestampTz(value) <= ts)
+				continue;
+			if (DatumGetTimestampTz(value) < set->valid_until)
+				set->valid_until = DatumGetTimestampTz(value);
+		}
+		if (set->nids == capacity)
+		{
+			capacity *= 2;
+			ids = repalloc_huge(ids, capacity * sizeof(int64));
+		}
+		ids[set->nids++] = id;
+		if (id > set->max_id)
+			set->max_id = id;
+	}
+	table_endscan(scan);
+	table_close(current_rel, AccessShareLock);
 	PopActiveSnapshot();
-	cdp_restore_user(saved_userid, saved_sec_context);
+	pfree(restricted);
 
 	/*
 	 * A bitmap when it costs at most 8 bytes an id plus 1 MB (dense ids, the
@@ -444,7 +512,7 @@ consent_set_patch(ConsentSet *set, TimestampTz ts, uint64 generation)
 		elog(ERROR, "cdp: could not read the consent changes");
 	changes = SPI_tuptable;
 	nchanges = SPI_processed;
-	new_xmin = spi_snapshot_xmin();
+	new_xmin = widen_xid(GetActiveSnapshot()->xmin);
 
 	/* too many, a bulk change or a pruned log: rebuild */
 	max_id = set->max_id;
