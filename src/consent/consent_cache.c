@@ -524,9 +524,12 @@ consent_set_patch(ConsentSet *set, TimestampTz ts, uint64 generation)
 		id = DatumGetInt64(SPI_getbinval(changes->vals[i], changes->tupdesc, 1, &isnull));
 		if (isnull)
 			break;
-		if (id > max_id && id <= PG_INT32_MAX * INT64CONST(64))
+		if (id > max_id)
 			max_id = id;
 	}
+	/* ids far beyond the bitmap: rebuild, which picks the representation */
+	if (i == nchanges && max_id / 64 > set->max_id / 64 + 131072)
+		i = 0;
 	if (i == nchanges)
 	{
 		if (set->refcount > 1 || max_id > set->max_id)
