@@ -127,17 +127,69 @@ CREATE FUNCTION cdp._consent_visible(profile_id pg_catalog.int8) RETURNS boolean
 COMMENT ON FUNCTION cdp._consent_visible(pg_catalog.int8) IS
 	'internal (row-level security): whether the profile''s consent covers cdp.purpose and the current role may act for it';
 
+/*
+ * The change log that keeps every session's consent cache current without
+ * rereading cdp.consent_current: each statement that changes the consent
+ * state or the processing restrictions appends the profile ids it touched
+ * (NULL: too many to list, reread everything), tagged with its transaction
+ * id.  A session whose cache was built from a snapshot with xmin X patches
+ * it with the rows of transactions from X on (consent_cache.c).  Old rows
+ * are pruned in batches; cdp.consent_changes_pruned remembers the newest
+ * transaction pruned, and a cache older than that is rebuilt in full.  Not
+ * dumped: after a restore every cache starts empty.
+ */
+CREATE TABLE cdp.consent_changes (
+	change_id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	xid				pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+	profile_id		bigint
+);
+CREATE INDEX consent_changes_xid ON cdp.consent_changes (xid);
+COMMENT ON TABLE cdp.consent_changes IS
+	'internal: profiles whose consent state changed, per transaction (NULL profile: all), for the sessions'' consent caches';
+
+CREATE TABLE cdp.consent_changes_pruned (
+	horizon			pg_catalog.xid8 NOT NULL
+);
+INSERT INTO cdp.consent_changes_pruned VALUES ('0');
+CREATE UNIQUE INDEX consent_changes_pruned_one_row ON cdp.consent_changes_pruned ((true));
+COMMENT ON TABLE cdp.consent_changes_pruned IS
+	'internal: the newest transaction whose rows of cdp.consent_changes were pruned';
+
 CREATE FUNCTION cdp._consent_invalidate() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'cdp_consent_invalidate'
 	LANGUAGE C;
-COMMENT ON FUNCTION cdp._consent_invalidate() IS 'internal: tells every session that cached consent is stale';
+COMMENT ON FUNCTION cdp._consent_invalidate() IS
+	'internal: tells every session that cached consent is stale (rebuilt in full after a change of role purposes)';
 
-CREATE TRIGGER consent_current_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cdp.consent_current
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_invalidate();
+CREATE FUNCTION cdp._consent_log_changes() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'cdp_consent_log_changes'
+	LANGUAGE C;
+COMMENT ON FUNCTION cdp._consent_log_changes() IS
+	'internal: logs the profiles whose consent state a statement changed, and tells every session';
+
+CREATE TRIGGER consent_current_inserted AFTER INSERT ON cdp.consent_current
+	REFERENCING NEW TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER consent_current_updated AFTER UPDATE ON cdp.consent_current
+	REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER consent_current_deleted AFTER DELETE ON cdp.consent_current
+	REFERENCING OLD TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER consent_current_truncated AFTER TRUNCATE ON cdp.consent_current
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER processing_restrictions_inserted AFTER INSERT ON cdp.processing_restrictions
+	REFERENCING NEW TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER processing_restrictions_updated AFTER UPDATE ON cdp.processing_restrictions
+	REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER processing_restrictions_deleted AFTER DELETE ON cdp.processing_restrictions
+	REFERENCING OLD TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+CREATE TRIGGER processing_restrictions_truncated AFTER TRUNCATE ON cdp.processing_restrictions
+	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
 CREATE TRIGGER role_purposes_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cdp.role_purposes
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_invalidate();
-CREATE TRIGGER processing_restrictions_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-	ON cdp.processing_restrictions
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_invalidate();
 
 /*
@@ -318,7 +370,8 @@ CREATE FUNCTION cdp.record_consent(
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	source	integer;
+	source		integer;
+	new_event	pg_catalog.int8;
 BEGIN
 	IF record_consent.purpose IS NULL OR record_consent.decision IS NULL THEN
 		RAISE EXCEPTION 'cdp.record_consent: purpose and decision must not be null'
@@ -363,7 +416,13 @@ BEGIN
 	VALUES (record_consent.record_id, record_consent.profile_id, record_consent.purpose,
 			record_consent.decision, record_consent.legal_basis, source, record_consent.collected_at,
 			record_consent.expires_at, coalesce(record_consent.evidence, '{}'));
-	RETURN currval(pg_get_serial_sequence('cdp.consent_events', 'consent_event_id'));
+	new_event := currval(pg_get_serial_sequence('cdp.consent_events', 'consent_event_id'));
+	-- one audit row per decision (the record's profile is looked up by cdp._audit)
+	PERFORM cdp._audit('consent_change', ARRAY[record_consent.profile_id],
+					   jsonb_build_object('consent_event_id', new_event, 'consent_purpose', record_consent.purpose,
+										  'decision', record_consent.decision),
+					   CASE WHEN record_consent.record_id IS NOT NULL THEN ARRAY[record_consent.record_id] END);
+	RETURN new_event;
 END
 $$;
 COMMENT ON FUNCTION cdp.record_consent(text, text, pg_catalog.int8, pg_catalog.int8, timestamptz, timestamptz, text, text, jsonb) IS
@@ -417,7 +476,7 @@ COMMENT ON FUNCTION cdp._protect_personal_table(regclass) IS
 SELECT cdp._protect_personal_table(t)
   FROM (VALUES ('cdp.profiles'::regclass), ('cdp.source_records'), ('cdp.identifiers'), ('cdp.events'),
 			   ('cdp.consent_events'), ('cdp.merge_log'), ('cdp.rfm_snapshots'), ('cdp.consent_current'),
-			   ('cdp.processing_restrictions')) v(t);
+			   ('cdp.processing_restrictions'), ('cdp.consent_changes')) v(t);
 
 /* ------------------------------------------------------------------------
  * Privileges, as a DBA would hand them out.  Row-level security then
@@ -464,6 +523,10 @@ GRANT EXECUTE ON FUNCTION cdp.consent_refresh(pg_catalog.int8[]) TO cdp_admin, c
 SELECT pg_catalog.pg_extension_config_dump('cdp.role_purposes', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('cdp.processing_restrictions', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.consent_current', 'WHERE false');
+-- (the change log restarts empty; its ids go on)
+SELECT pg_catalog.pg_extension_config_dump('cdp.consent_changes', 'WHERE false');
+SELECT pg_catalog.pg_extension_config_dump('cdp.consent_changes_change_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.consent_changes_pruned', 'WHERE false');
 
 
 /* ------------------------------------------------------------------------
@@ -574,13 +637,20 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON cdp.audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._audit_log_append_only();
 
 /*
- * cdp._audit writes one audit row.  Other capabilities call it (identity
- * merges, consent changes); details hold ids and counts, never personal
- * values.  (Triggers on the ledger and the merge log would audit every
- * tool's changes, but they would also fire while pg_restore loads those
- * tables, adding false rows whose ids collide with the restored ones.)
+ * cdp._audit writes one audit row.  cdp's functions that read or change
+ * personal data call it once per call (a batch writes one summary row, not
+ * a row per person); details hold ids and counts, never personal values.
+ * record_ids names source records the call touched: the row then also
+ * names their current profiles (a loader that cannot read the records may
+ * pass them) and details get "record_ids" as given.  A call costs a few
+ * tens of microseconds (cdp.resolve_record makes one per record): one
+ * INSERT, and a look-up only when record ids are given.  (Triggers on the
+ * ledger and the merge log would audit every tool's changes, but they
+ * would also fire while pg_restore loads those tables, adding false rows
+ * whose ids collide with the restored ones.)
  */
-CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFAULT '{}')
+CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFAULT '{}',
+						   record_ids bigint[] DEFAULT NULL)
 	RETURNS bigint
 	LANGUAGE plpgsql
 	SECURITY DEFINER
@@ -588,30 +658,46 @@ CREATE FUNCTION cdp._audit(action text, profile_ids bigint[], details jsonb DEFA
 AS $$
 DECLARE
 	new_id		bigint;
+	profiles	bigint[] := _audit.profile_ids;
+	what		jsonb := coalesce(_audit.details, '{}');
 BEGIN
 	IF _audit.action IS NULL OR _audit.action !~ '^[a-z][a-z0-9_]{0,62}$' THEN
 		RAISE EXCEPTION 'invalid audit action: %', coalesce(quote_literal(_audit.action), 'NULL')
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'An action is a lower-case word such as "erase" (letters, digits, underscores).';
 	END IF;
-	IF _audit.details IS NOT NULL AND jsonb_typeof(_audit.details) <> 'object' THEN
-		RAISE EXCEPTION 'audit details must be a JSON object, not %', jsonb_typeof(_audit.details)
+	IF jsonb_typeof(what) <> 'object' THEN
+		RAISE EXCEPTION 'audit details must be a JSON object, not %', jsonb_typeof(what)
 			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF cardinality(_audit.record_ids) = 1 THEN
+		-- (the usual case; a plan that does not depend on the array, so it is cached)
+		profiles := profiles || ARRAY(SELECT r.profile_id FROM cdp.source_records r
+									   WHERE r.record_id = _audit.record_ids[1]);
+		what := what || jsonb_build_object('record_ids', to_jsonb(_audit.record_ids));
+	ELSIF cardinality(_audit.record_ids) > 1 THEN
+		profiles := profiles || ARRAY(SELECT r.profile_id FROM cdp.source_records r
+									   WHERE r.record_id = ANY (_audit.record_ids));
+		what := what || jsonb_build_object('record_ids', to_jsonb(_audit.record_ids));
+	END IF;
+	-- sorted, without duplicates or NULLs (a query only where there is something to sort)
+	IF cardinality(profiles) > 1 THEN
+		profiles := ARRAY(SELECT DISTINCT p FROM unnest(profiles) p WHERE p IS NOT NULL ORDER BY p);
+	ELSIF profiles IS NULL OR profiles[1] IS NULL THEN
+		profiles := '{}';
 	END IF;
 	INSERT INTO cdp.audit_log (acting_role, purpose, action, profile_ids, details)
 	VALUES (cdp._audit_acting_role(), nullif(current_setting('cdp.purpose', true), ''), _audit.action,
-			coalesce((SELECT array_agg(DISTINCT p ORDER BY p) FROM unnest(_audit.profile_ids) AS p
-					   WHERE p IS NOT NULL), '{}'),
-			coalesce(_audit.details, '{}'))
+			profiles, what)
 	RETURNING audit_id INTO new_id;
 	RETURN new_id;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb, bigint[]) FROM PUBLIC;
 -- the roles that change personal data, for functions that run with the caller's rights
 -- (a row names the role that wrote it, so a role can only add rows about itself)
-GRANT EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb) TO cdp_admin, cdp_steward, cdp_loader;
-COMMENT ON FUNCTION cdp._audit(text, bigint[], jsonb) IS
+GRANT EXECUTE ON FUNCTION cdp._audit(text, bigint[], jsonb, bigint[]) TO cdp_admin, cdp_steward, cdp_loader;
+COMMENT ON FUNCTION cdp._audit(text, bigint[], jsonb, bigint[]) IS
 	'internal: append a row to cdp.audit_log (called by cdp''s functions that read or change personal data)';
 
 /*
@@ -642,14 +728,29 @@ BEGIN
 								 WHEN 'restrict' THEN 'restricted the processing of'
 								 WHEN 'unrestrict' THEN 'lifted the restriction of'
 								 WHEN 'tombstone_match' THEN 'loaded an identifier of an erased person into'
-								 WHEN 'consent_change' THEN 'recorded consent decisions of'
+								 WHEN 'consent_change' THEN 'recorded a consent decision of'
+								 WHEN 'resolve' THEN 'ran batch identity resolution over'
+								 WHEN 'resolve_record' THEN 'resolved a record into'
+								 WHEN 'extract_identifiers' THEN 'extracted the identifiers of a record of'
+								 WHEN 'split' THEN 'split records between'
+								 WHEN 'unmerge' THEN 'undid a merge between'
+								 WHEN 'refresh_golden' THEN 'recomputed the golden record of'
 								 ELSE replace(a.action, '_', ' ') || ' on'
 							 END,
-							 CASE cardinality(a.profile_ids)
-								 WHEN 0 THEN ' no profile'
-								 WHEN 1 THEN ' profile ' || a.profile_ids[1]
-								 ELSE ' profiles ' || array_to_string(a.profile_ids, ', ')
+							 -- a batch names no profiles: its details count them
+							 CASE WHEN cardinality(a.profile_ids) = 1 THEN ' profile ' || a.profile_ids[1]
+								  WHEN cardinality(a.profile_ids) > 1
+								  THEN ' profiles ' || array_to_string(a.profile_ids, ', ')
+								  WHEN a.details ? 'records' THEN ' ' || (a.details ->> 'records') || ' records'
+								  WHEN a.details ? 'profiles' THEN ' ' || (a.details ->> 'profiles') || ' profiles'
+								  ELSE ' no profile'
 							 END
+							 || CASE WHEN a.action = 'resolve'
+									 THEN pg_catalog.format(' (profiles created %s, merged %s; records moved %s)',
+															a.details ->> 'profiles_created',
+															a.details ->> 'profiles_merged',
+															a.details ->> 'records_changed')
+									 ELSE '' END
 							 || coalesce(' for ' || a.purpose, '')
 							 || coalesce(' (request ' || (a.details ->> 'request_id') || ')', '')),
 		   a.details
@@ -878,7 +979,9 @@ REVOKE EXECUTE ON FUNCTION cdp._dsr_person(bigint) FROM PUBLIC;
  * (profile_id, record_id, or ending in _profile_id, _record_id) or by a
  * foreign key to cdp.profiles or cdp.source_records, or a bigint[] column
  * named profile_ids or record_ids (or ending so).  Tables of later
- * versions are found the same way.
+ * versions are found the same way.  Not cdp.consent_changes: it holds
+ * nothing but ids, and the entries an erasure writes there are how other
+ * sessions learn to stop showing the person.
  */
 CREATE FUNCTION cdp._dsr_personal_tables(OUT table_oid regclass, OUT table_name text,
 										 OUT profile_columns name[], OUT record_columns name[],
@@ -895,6 +998,7 @@ AS $$
 		  JOIN pg_namespace n ON n.oid = c.relnamespace
 		 WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_class'::regclass
 		   AND d.deptype = 'e' AND c.relkind IN ('r', 'p')
+		   AND c.oid <> 'cdp.consent_changes'::regclass
 	), cols AS (
 		SELECT m.oid, a.attname,
 			   a.atttypid = 'bigint'::regtype
@@ -1395,3 +1499,23 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.dsr_settings', 'WHERE NOT builti
 SELECT pg_catalog.pg_extension_config_dump('cdp.dsr_secret', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.tombstones', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.dsr_erasures_in_progress', '');
+
+/* ------------------------------------------------------------------------
+ * Parallel restore (pg_restore -j).  pg_dump writes the data of
+ * extension tables in foreign-key order, which a serial restore follows,
+ * but the archive records no dependency between two tables' data, so
+ * parallel workers load them in any order and the extension's foreign
+ * keys (created by CREATE EXTENSION, not after the data) reject a child
+ * loaded before its parent.  The supported way is to restore with
+ * session_replication_role = replica (README, "Backup and restore"):
+ * foreign-key checks and ordinary triggers are then off, so the triggers
+ * that must still fire, those that let a customised seed row replace its
+ * builtin one, fire ALWAYS.  (Later scripts do the same for theirs.)
+ * ---------------------------------------------------------------------- */
+
+ALTER TABLE cdp.identifier_kinds ENABLE ALWAYS TRIGGER identifier_kinds_replace_builtin;
+ALTER TABLE cdp.blocked_identifiers ENABLE ALWAYS TRIGGER blocked_identifiers_replace_builtin;
+ALTER TABLE cdp.purposes ENABLE ALWAYS TRIGGER purposes_replace_builtin;
+ALTER TABLE cdp.rfm_segments ENABLE ALWAYS TRIGGER rfm_segments_replace_builtin;
+ALTER TABLE cdp.role_purposes ENABLE ALWAYS TRIGGER role_purposes_replace_builtin;
+ALTER TABLE cdp.dsr_settings ENABLE ALWAYS TRIGGER dsr_settings_replace_builtin;

@@ -80,6 +80,8 @@ CREATE TRIGGER survivorship_rules_customised BEFORE UPDATE ON cdp.survivorship_r
 	FOR EACH ROW EXECUTE FUNCTION cdp._mark_customised();
 CREATE TRIGGER survivorship_rules_replace_builtin BEFORE INSERT ON cdp.survivorship_rules
 	FOR EACH ROW EXECUTE FUNCTION cdp._replace_builtin_row('attribute');
+-- also in a restore with session_replication_role = replica (pg_restore -j)
+ALTER TABLE cdp.survivorship_rules ENABLE ALWAYS TRIGGER survivorship_rules_replace_builtin;
 
 CREATE TABLE cdp.profile_overrides (
 	profile_id		bigint NOT NULL REFERENCES cdp.profiles (profile_id) ON DELETE CASCADE,
@@ -202,11 +204,15 @@ CREATE FUNCTION cdp.extract_identifiers(record_id pg_catalog.int8) RETURNS pg_ca
 	LANGUAGE plpgsql STRICT SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	stored		int8;
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) $1) THEN
 		RAISE EXCEPTION 'source record % does not exist', $1 USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	RETURN cdp._extract_identifiers(ARRAY[$1]);
+	stored := cdp._extract_identifiers(ARRAY[$1]);
+	PERFORM cdp._audit('extract_identifiers', '{}', pg_catalog.jsonb_build_object('identifiers', stored), ARRAY[$1]);
+	RETURN stored;
 END
 $$;
 REVOKE EXECUTE ON FUNCTION cdp.extract_identifiers(pg_catalog.int8) FROM PUBLIC;
@@ -676,6 +682,10 @@ BEGIN
 		RETURN 0;
 	END IF;
 	PERFORM cdp._refresh_golden(ids);
+	-- one audit row: the profiles, or only their number for more than 100
+	PERFORM cdp._audit('refresh_golden',
+					   CASE WHEN pg_catalog.cardinality(ids) OPERATOR(pg_catalog.<=) 100 THEN ids ELSE '{}' END,
+					   pg_catalog.jsonb_build_object('profiles', pg_catalog.cardinality(ids)));
 	RETURN pg_catalog.cardinality(ids);
 END
 $$;
@@ -733,6 +743,11 @@ BEGIN
 		records_changed := 0;
 	END IF;
 	elapsed := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
+	-- one audit row for the batch, counts only (cdp.merge_log says what happened to whom)
+	PERFORM cdp._audit('resolve', '{}', pg_catalog.jsonb_build_object(
+		'records', records, 'identifiers_extracted', identifiers_extracted,
+		'profiles_created', profiles_created, 'profiles_merged', profiles_merged,
+		'records_changed', records_changed));
 	IF COALESCE(progress_every, 0) OPERATOR(pg_catalog.>) 0 AND records OPERATOR(pg_catalog.>=) progress_every THEN
 		RAISE NOTICE 'resolve: done: % records, % profiles created, % merged, % records changed profile',
 			records, profiles_created, profiles_merged, records_changed;
@@ -823,6 +838,8 @@ BEGIN
 	  INTO ids, comps, kinds, rules, weights
 	  FROM cdp._cluster(members, 0) c;
 	PERFORM cdp._apply_components(ids, comps, kinds, rules, weights);
+	-- one audit row: the record, the profiles it was weighed against and its profile now
+	PERFORM cdp._audit('resolve_record', pids, '{}', ARRAY[rid]);
 	RETURN (SELECT r.profile_id FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) rid);
 END
 $$;
@@ -900,6 +917,7 @@ DECLARE
 	moved		int8[];
 	remaining	int8;
 	new_pid		int8;
+	log_id		int8;
 BEGIN
 	PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('cdp.resolve'), 0);
 	PERFORM 1 FROM cdp.profiles p
@@ -925,7 +943,8 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	INSERT INTO cdp.profiles (record_count) VALUES (0) RETURNING profiles.profile_id INTO new_pid;
-	PERFORM cdp._detach(pid, new_pid, moved, 'split', '{}'::jsonb);
+	log_id := cdp._detach(pid, new_pid, moved, 'split', '{}'::jsonb);
+	PERFORM cdp._audit('split', ARRAY[pid, new_pid], pg_catalog.jsonb_build_object('merge_id', log_id), moved);
 	RETURN new_pid;
 END
 $$;
@@ -988,6 +1007,8 @@ BEGIN
 	log_id := cdp._detach(current_pid, target, moved, 'unmerge',
 						  pg_catalog.jsonb_build_object('reverts', $1));
 	UPDATE cdp.merge_log l SET reverted_by = log_id WHERE l.merge_id OPERATOR(pg_catalog.=) $1;
+	PERFORM cdp._audit('unmerge', ARRAY[current_pid, target],
+					   pg_catalog.jsonb_build_object('merge_id', log_id, 'reverts', $1), moved);
 	RETURN target;
 END
 $$;

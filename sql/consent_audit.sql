@@ -154,6 +154,74 @@ SELECT * FROM cdp.audit_report(NULL, NULL);
 \echo :SQLSTATE
 RESET ROLE;
 
+--
+-- Consent decisions and identity changes: one audit row per call, naming
+-- the profiles touched; a batch writes one row with counts only
+--
+SELECT max(audit_id) AS last_audit_id FROM cdp.audit_log \gset
+-- a loader records a decision about a profile, and one about a record it
+-- cannot read (the row names the record's profile all the same)
+SET ROLE regress_audit_loader;
+SELECT cdp.record_consent('email_marketing', 'granted', profile_id => 2, collected_at => '2026-01-01') > 0
+       AS recorded_for_a_profile;
+SELECT cdp.record_consent('email_marketing', 'withdrawn', record_id => 2, collected_at => '2026-02-01') > 0
+       AS recorded_for_a_record;
+RESET ROLE;
+-- a steward, for a declared purpose
+SET ROLE regress_audit_steward;
+SET cdp.purpose = 'analytics';
+SELECT cdp.record_consent('analytics', 'granted', profile_id => 2, collected_at => '2026-03-01') > 0
+       AS recorded_for_analytics;
+RESET cdp.purpose;
+RESET ROLE;
+-- a decision that is refused writes no row
+SET ROLE regress_audit_loader;
+SELECT cdp.record_consent('no_such_purpose', 'granted', profile_id => 2);
+\echo :SQLSTATE
+RESET ROLE;
+SELECT acting_role, purpose, action, profile_ids,
+       details - 'consent_event_id' AS details,
+       (details ->> 'consent_event_id')::bigint IN (SELECT consent_event_id FROM cdp.consent_events) AS names_its_event
+  FROM cdp.audit_log WHERE audit_id > :last_audit_id ORDER BY audit_id;
+
+-- identity resolution (run by the extension's owner here)
+SELECT max(audit_id) AS last_audit_id FROM cdp.audit_log \gset
+INSERT INTO cdp.source_records (source_id, source_record_key, email)
+VALUES (1, 'C-3', 'hanako@example.jp'), (1, 'C-4', 'jiro@example.jp');
+SELECT cdp.resolve_record(3) AS resolved_into;
+SELECT records, profiles_created, profiles_merged, records_changed FROM cdp.resolve();
+SELECT cdp.extract_identifiers(4) AS identifiers;
+-- undo the batch's merge; then link a record to profile 4 and split it off
+SELECT cdp.unmerge((SELECT merge_id FROM cdp.merge_log WHERE action = 'merge')) AS unmerged_into;
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'C-5', 'jiro@example.jp');
+SELECT cdp.resolve_record(5) AS resolved_into;
+SELECT cdp.split(4, ARRAY[5]::bigint[]) AS split_into;
+SELECT cdp.refresh_golden_records(ARRAY[2]::bigint[]) AS refreshed;
+SELECT cdp.refresh_golden_records() AS refreshed_all_active;
+-- more than 100 profiles: counted, not listed
+SELECT cdp.refresh_golden_records(ARRAY(SELECT generate_series(1001, 1101)::bigint)) AS refreshed_many;
+SELECT acting_role = current_user AS by_me, purpose, action, profile_ids, details
+  FROM cdp.audit_log WHERE audit_id > :last_audit_id ORDER BY audit_id;
+-- each names the profiles the merge log says it changed
+SELECT a.action, a.profile_ids @> ARRAY[l.profile_id, l.other_profile_id] AS names_both_profiles
+  FROM cdp.audit_log a JOIN cdp.merge_log l ON l.merge_id = (a.details ->> 'merge_id')::bigint
+ WHERE a.audit_id > :last_audit_id ORDER BY a.audit_id;
+-- what the report says about them
+SELECT action, replace(summary, current_user, 'owner') AS summary
+  FROM cdp.audit_report(NULL, NULL) WHERE audit_id > :last_audit_id ORDER BY audit_id;
+-- and about profile 2: every call that touched it, the batch aside
+SELECT action, count(*) FROM cdp.audit_report(NULL, NULL, profile_id => 2)
+ WHERE audit_id > :last_audit_id GROUP BY action ORDER BY action;
+-- a loader, too, may not change or remove audit rows
+SET ROLE regress_audit_loader;
+UPDATE cdp.audit_log SET purpose = 'analytics';
+\echo :SQLSTATE
+DELETE FROM cdp.audit_log;
+\echo :SQLSTATE
+TRUNCATE cdp.audit_log;
+\echo :SQLSTATE
+RESET ROLE;
+
 DROP FUNCTION public.regress_audit_wrapper(bigint);
 DROP EXTENSION cdp;
 DROP ROLE regress_audit_steward, regress_audit_admin, regress_audit_analyst, regress_audit_loader;

@@ -80,11 +80,13 @@ SELECT table_name, profile_columns, record_columns, profile_array_columns, recor
                       'regress_later_a', 'regress_later_b', 'rfm_snapshots', 'source_records')
  ORDER BY table_name;
 -- every member table with a profile_id or record_id column is among them
+-- (but the consent caches' change log: ids only, see _dsr_personal_tables)
 SELECT c.relname AS personal_table_not_found
   FROM pg_class c
  WHERE c.relnamespace = 'cdp'::regnamespace AND c.relkind = 'r'
    AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN ('profile_id', 'record_id'))
-   AND c.oid NOT IN (SELECT table_oid FROM cdp._dsr_personal_tables());
+   AND c.oid NOT IN (SELECT table_oid FROM cdp._dsr_personal_tables())
+   AND c.relname <> 'consent_changes';
 
 --
 -- Export: everything about one person, for a steward

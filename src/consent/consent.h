@@ -35,5 +35,11 @@ extern void cdp_push_fresh_snapshot(void);
 extern void cdp_switch_to_superuser(Oid *saved_userid, int *saved_sec_context);
 extern void cdp_restore_user(Oid saved_userid, int saved_sec_context);
 
+/* consent_cache.c */
+extern void cdp_consent_cache_forget_all(void);
+
+/* consent_changes.c */
+extern bool cdp_consent_changed_in_xact(void);
+
 
 #endif							/* CDP_CONSENT_H */

@@ -13,18 +13,28 @@
  * A set is built from cdp.consent_current (rows granted, not expired at the
  * statement's start, profile not in cdp.processing_restrictions), after
  * checking that the role still may act for the purpose; a role that may not
- * gets the empty set.  It is reused by later statements until one of:
- *	- a consent change: triggers on cdp.consent_current, cdp.role_purposes
- *	  and cdp.processing_restrictions send a relcache invalidation of
- *	  cdp.consent_current, which every backend of the database receives
- *	  (this one at its next command, others before their next statement:
- *	  the first call of each statement reads pending invalidations);
- *	- a change of role membership or of a role (syscache invalidation);
+ * gets the empty set.  It is reused by later statements.  A consent
+ * change anywhere (the triggers of consent_changes.c on
+ * cdp.consent_current and cdp.processing_restrictions log the profiles a
+ * statement changed and send a relcache invalidation of
+ * cdp.consent_current, which every backend of the database receives: this
+ * one at its next command, others before their next statement, as the
+ * first call of each statement reads pending invalidations) makes the next
+ * statement patch the set: it rereads only the profiles that
+ * cdp.consent_changes lists for transactions from the xmin of the snapshot
+ * the set reflects on (a superset of those it has not seen; rereading a
+ * profile is idempotent).  The set is rebuilt in full instead after:
+ *	- a change of cdp.role_purposes (its trigger invalidates that table),
+ *	  of role membership or of a role (syscache invalidation), or a reset
+ *	  of this backend's caches;
  *	- the statement time reaching the earliest expiry among the grants in
  *	  the set (grants lapse by time without any new event);
- *	- an aborted (sub)transaction that changed consent (its invalidations
- *	  are replayed locally).
- * The set is built with a fresh snapshot taken after the invalidations were
+ *	- a bulk change (a NULL in the log), a log pruned past the set's
+ *	  snapshot, or more than CONSENT_PATCH_MAX profiles to reread;
+ *	- a change of consent by this backend's own transaction: it sees its
+ *	  own uncommitted changes, whose log rows would vanish with a rollback,
+ *	  so until it ends sets are built in full (and dropped if it aborts).
+ * Sets are read with a fresh snapshot taken after the invalidations were
  * read; a committing transaction becomes visible before it sends its
  * invalidation and its COMMIT returns after, so a statement that starts
  * after a withdrawal's COMMIT returned never shows the withdrawn rows, at
@@ -45,6 +55,11 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
@@ -63,18 +78,22 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/xid8.h"
 
 #include "cdp.h"
 #include "consent/consent.h"
 
 #define CONSENT_CACHE_SLOTS 8
-#define CONSENT_FETCH_ROWS 10000
+#define CONSENT_PATCH_MAX 50000
 
 typedef struct ConsentSet
 {
 	Oid			userid;
 	char		purpose[NAMEDATALEN];
-	uint64		generation;		/* consent_generation when built */
+	uint64		generation;		/* consent_generation when built or patched */
+	uint64		full_generation;	/* full_generation when built */
+	uint64		snapshot_xmin;	/* xmin (xid8) of the snapshot it reflects */
+	bool		granted;		/* the role may act for the purpose */
 	TimestampTz valid_until;	/* earliest expiry of a grant in the set */
 	int			refcount;		/* cache slot + statements using it */
 	MemoryContext context;		/* holds this struct and its ids */
@@ -95,22 +114,37 @@ typedef struct ConsentRef
 	MemoryContextCallback release;
 } ConsentRef;
 
-static ConsentSet empty_set = {InvalidOid, "", 0, DT_NOEND, 1, NULL, 0, -1, NULL, NULL};
+static ConsentSet empty_set = {InvalidOid, "", 0, 0, 0, false, DT_NOEND, 1, NULL, 0, -1, NULL, NULL};
 static ConsentSet *cache_slots[CONSENT_CACHE_SLOTS];
+
+/* bumped by a consent change: sets are patched */
 static uint64 consent_generation = 1;
-static Oid	watched_relid = InvalidOid;
+
+/* bumped by a change of who may act for what: sets are rebuilt */
+static uint64 full_generation = 1;
+static Oid	watched_relid = InvalidOid; /* cdp.consent_current */
+static Oid	watched_full_relid = InvalidOid;	/* cdp.role_purposes */
 
 static void
 consent_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == watched_relid)
+	if (relid == InvalidOid || relid == watched_full_relid)
+		full_generation++;
+	else if (relid == watched_relid)
 		consent_generation++;
 }
 
 static void
 consent_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	consent_generation++;
+	full_generation++;
+}
+
+/* drop every set (this transaction changed consent and ended) */
+void
+cdp_consent_cache_forget_all(void)
+{
+	full_generation++;
 }
 
 void
@@ -167,77 +201,159 @@ int64_cmp(const void *a, const void *b)
 }
 
 /*
+ * The xid8 of an xid that is not older than 2^31 transactions before the
+ * next one (a snapshot's xmin is such an xid).
+ */
+static uint64
+widen_xid(TransactionId xid)
+{
+	FullTransactionId next = ReadNextFullTransactionId();
+	uint32		epoch = EpochFromFullTransactionId(next);
+
+	if (!TransactionIdIsNormal(xid))
+		return (uint64) xid;
+	if (xid > XidFromFullTransactionId(next))
+		epoch--;
+	return U64FromFullTransactionId(FullTransactionIdFromEpochAndXid(epoch, xid));
+}
+
+/* the number of column name of relation rel, which must have type typid */
+static AttrNumber
+column_number(Relation rel, const char *name, Oid typid)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0 &&
+			att->atttypid == typid)
+			return att->attnum;
+	}
+	elog(ERROR, "cdp: column %s of %s is missing", name, RelationGetRelationName(rel));
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
+/*
  * Read the profile ids whose consent covers purpose at statement time ts
- * into set (whose context is the current one's child until it is cached).
+ * into set (whose context is the current one's child until it is cached):
+ * rows of cdp.consent_current for the purpose, granted, not expired at ts,
+ * whose profile is not in cdp.processing_restrictions.  A direct scan of
+ * both tables with a fresh snapshot: no privilege checks or row-level
+ * security apply (this is the policy's own read), and no executor per row.
  */
 static void
 consent_set_load(ConsentSet *set, Oid nsp, TimestampTz ts)
 {
-	static const char *query =
-		"SELECT c.profile_id, c.expires_at FROM cdp.consent_current c"
-		" WHERE c.purpose OPERATOR(pg_catalog.=) $1 AND c.granted"
-		"   AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) $2)"
-		"   AND NOT EXISTS (SELECT FROM cdp.processing_restrictions r"
-		"                    WHERE r.profile_id OPERATOR(pg_catalog.=) c.profile_id)";
-	Oid			argtypes[2] = {TEXTOID, TIMESTAMPTZOID};
-	Datum		values[2];
-	Oid			saved_userid;
-	int			saved_sec_context;
-	SPIPlanPtr	plan;
-	Portal		portal;
+	Oid			restrictions_relid = get_relname_relid("processing_restrictions", nsp);
+	Relation	current_rel;
+	Relation	restrictions_rel;
+	AttrNumber	att_profile,
+				att_purpose,
+				att_granted,
+				att_expires,
+				att_restricted;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+	Snapshot	snapshot;
 	int64		capacity = 1024;
 	int64	   *ids;
+	int64	   *restricted;
+	int64		nrestricted = 0,
+				restricted_capacity = 64;
+	Size		purpose_len = strlen(set->purpose);
+	uint64		rows = 0;
 
+	if (!OidIsValid(restrictions_relid))
+		elog(ERROR, "cdp: table cdp.processing_restrictions is missing");
 	ids = MemoryContextAllocHuge(set->context, capacity * sizeof(int64));
-	values[0] = CStringGetTextDatum(set->purpose);
-	values[1] = TimestampTzGetDatum(ts);
+	restricted = palloc(restricted_capacity * sizeof(int64));
 
-	cdp_switch_to_superuser(&saved_userid, &saved_sec_context);
 	cdp_push_fresh_snapshot();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	/* cursor options 0: no parallel plan, this may run inside one */
-	plan = SPI_prepare_cursor(query, 2, argtypes, 0);
-	if (plan == NULL)
-		elog(ERROR, "cdp: could not prepare the consent query: %s",
-			 SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, values, NULL, true);
-	for (;;)
+	snapshot = GetActiveSnapshot();
+	set->snapshot_xmin = widen_xid(snapshot->xmin);
+
+	/* the restricted profiles (few), sorted for a binary search */
+	restrictions_rel = table_open(restrictions_relid, AccessShareLock);
+	att_restricted = column_number(restrictions_rel, "profile_id", INT8OID);
+	scan = table_beginscan(restrictions_rel, snapshot, 0, NULL);
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
-		uint64		i;
+		bool		isnull;
+		Datum		id = heap_getattr(tuple, att_restricted,
+									  RelationGetDescr(restrictions_rel), &isnull);
 
-		SPI_cursor_fetch(portal, true, CONSENT_FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (i = 0; i < SPI_processed; i++)
+		if (isnull)
+			continue;
+		if (nrestricted == restricted_capacity)
 		{
-			HeapTuple	tuple = SPI_tuptable->vals[i];
-			bool		isnull;
-			int64		id;
-			Datum		expires;
-
-			id = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
-			if (isnull || id < 0)
-				continue;
-			expires = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull);
-			if (!isnull && DatumGetTimestampTz(expires) < set->valid_until)
-				set->valid_until = DatumGetTimestampTz(expires);
-			if (set->nids == capacity)
-			{
-				capacity *= 2;
-				ids = repalloc_huge(ids, capacity * sizeof(int64));
-			}
-			ids[set->nids++] = id;
-			if (id > set->max_id)
-				set->max_id = id;
+			restricted_capacity *= 2;
+			restricted = repalloc_huge(restricted, restricted_capacity * sizeof(int64));
 		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
+		restricted[nrestricted++] = DatumGetInt64(id);
 	}
-	SPI_cursor_close(portal);
-	SPI_finish();
+	table_endscan(scan);
+	table_close(restrictions_rel, AccessShareLock);
+	qsort(restricted, nrestricted, sizeof(int64), int64_cmp);
+
+	current_rel = table_open(watched_relid, AccessShareLock);
+	att_profile = column_number(current_rel, "profile_id", INT8OID);
+	att_purpose = column_number(current_rel, "purpose", TEXTOID);
+	att_granted = column_number(current_rel, "granted", BOOLOID);
+	att_expires = column_number(current_rel, "expires_at", TIMESTAMPTZOID);
+	scan = table_beginscan(current_rel, snapshot, 0, NULL);
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		TupleDesc	desc = RelationGetDescr(current_rel);
+		bool		isnull;
+		Datum		value;
+		text	   *purpose;
+		int64		id;
+
+		if ((++rows & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		value = heap_getattr(tuple, att_granted, desc, &isnull);
+		if (isnull || !DatumGetBool(value))
+			continue;
+		value = heap_getattr(tuple, att_purpose, desc, &isnull);
+		if (isnull)
+			continue;
+		purpose = (text *) DatumGetPointer(value);
+		if (VARATT_IS_EXTENDED(purpose))
+			purpose = pg_detoast_datum_packed(purpose);
+		if (VARSIZE_ANY_EXHDR(purpose) != purpose_len ||
+			memcmp(VARDATA_ANY(purpose), set->purpose, purpose_len) != 0)
+			continue;
+		value = heap_getattr(tuple, att_profile, desc, &isnull);
+		if (isnull || DatumGetInt64(value) < 0)
+			continue;
+		id = DatumGetInt64(value);
+		if (nrestricted > 0 &&
+			bsearch(&id, restricted, nrestricted, sizeof(int64), int64_cmp) != NULL)
+			continue;
+		value = heap_getattr(tuple, att_expires, desc, &isnull);
+		if (!isnull)
+		{
+			if (DatumGetTimestampTz(value) <= ts)
+				continue;
+			if (DatumGetTimestampTz(value) < set->valid_until)
+				set->valid_until = DatumGetTimestampTz(value);
+		}
+		if (set->nids == capacity)
+		{
+			capacity *= 2;
+			ids = repalloc_huge(ids, capacity * sizeof(int64));
+		}
+		ids[set->nids++] = id;
+		if (id > set->max_id)
+			set->max_id = id;
+	}
+	table_endscan(scan);
+	table_close(current_rel, AccessShareLock);
 	PopActiveSnapshot();
-	cdp_restore_user(saved_userid, saved_sec_context);
+	pfree(restricted);
 
 	/*
 	 * A bitmap when it costs at most 8 bytes an id plus 1 MB (dense ids, the
@@ -280,19 +396,180 @@ consent_set_build(Oid userid, const char *purpose, TimestampTz ts, uint64 genera
 	set->userid = userid;
 	strlcpy(set->purpose, purpose, NAMEDATALEN);
 	set->generation = generation;
+	set->full_generation = full_generation;
 	set->valid_until = DT_NOEND;
 	set->max_id = -1;
 	set->refcount = 0;
 
 	nsp = get_namespace_oid("cdp", true);
 	if (OidIsValid(nsp))
+	{
 		watched_relid = get_relname_relid("consent_current", nsp);
-	if (OidIsValid(watched_relid) &&
-		cdp_purpose_status(purpose, userid) == CDP_PURPOSE_GRANTED)
+		watched_full_relid = get_relname_relid("role_purposes", nsp);
+	}
+	set->granted = OidIsValid(watched_relid) &&
+		cdp_purpose_status(purpose, userid) == CDP_PURPOSE_GRANTED;
+	if (set->granted)
+	{
 		consent_set_load(set, nsp, ts);
+		elog(DEBUG1, "cdp: consent set for purpose \"%s\" built (%lld profiles)",
+			 purpose, (long long) set->nids);
+	}
 
 	MemoryContextSetParent(context, CacheMemoryContext);
 	return set;
+}
+
+/*
+ * Copy set (its bitmap sized for ids up to max_id) into a new context, a
+ * child of the current one until the caller caches it.
+ */
+static ConsentSet *
+consent_set_copy(const ConsentSet *set, int64 max_id)
+{
+	MemoryContext context;
+	ConsentSet *copy;
+	Size		words = max_id / 64 + 1;
+	Size		old_words = set->max_id < 0 ? 0 : set->max_id / 64 + 1;
+
+	context = AllocSetContextCreate(CurrentMemoryContext, "cdp consent set",
+									ALLOCSET_DEFAULT_SIZES);
+	copy = MemoryContextAlloc(context, sizeof(ConsentSet));
+	memcpy(copy, set, sizeof(ConsentSet));
+	copy->context = context;
+	copy->refcount = 0;
+	copy->bits = MemoryContextAllocExtended(context, words * sizeof(uint64),
+											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	if (old_words > 0)
+		memcpy(copy->bits, set->bits, old_words * sizeof(uint64));
+	return copy;
+}
+
+/*
+ * Bring set up to date with the changes logged since the snapshot it
+ * reflects, at statement time ts.  Returns the set patched (in place when
+ * only the cache holds it, else a copy, which the caller caches), or NULL
+ * when it must be rebuilt in full.
+ */
+static ConsentSet *
+consent_set_patch(ConsentSet *set, TimestampTz ts, uint64 generation)
+{
+	static SPIPlanPtr patch_plan = NULL;
+	static const char *query =
+		"SELECT ch.profile_id,"
+		"       c.granted AND (c.expires_at IS NULL OR c.expires_at OPERATOR(pg_catalog.>) $2)"
+		"       AND NOT EXISTS (SELECT FROM cdp.processing_restrictions r"
+		"                        WHERE r.profile_id OPERATOR(pg_catalog.=) ch.profile_id),"
+		"       c.expires_at"
+		"  FROM (SELECT DISTINCT x.profile_id FROM cdp.consent_changes x"
+		"         WHERE x.xid OPERATOR(pg_catalog.>=) $3"
+		"        UNION ALL"
+		"        SELECT NULL::pg_catalog.int8 FROM cdp.consent_changes_pruned h"
+		"         WHERE h.horizon OPERATOR(pg_catalog.>=) $3) ch"
+		"  LEFT JOIN cdp.consent_current c ON c.profile_id OPERATOR(pg_catalog.=) ch.profile_id"
+		"   AND c.purpose OPERATOR(pg_catalog.=) $1";
+	Oid			argtypes[3] = {TEXTOID, TIMESTAMPTZOID, XID8OID};
+	Datum		values[3];
+	Oid			saved_userid;
+	int			saved_sec_context;
+	SPITupleTable *changes;
+	uint64		nchanges;
+	uint64		new_xmin;
+	uint64		i;
+	int64		max_id;
+	ConsentSet *target = NULL;
+
+	/* a role that may not act for the purpose sees nobody, whatever changed */
+	if (!set->granted)
+	{
+		set->generation = generation;
+		return set;
+	}
+	/* sparse ids are kept sorted: rebuild */
+	if (set->bits == NULL && set->nids > 0)
+		return NULL;
+
+	values[0] = CStringGetTextDatum(set->purpose);
+	values[1] = TimestampTzGetDatum(ts);
+	values[2] = FullTransactionIdGetDatum(FullTransactionIdFromU64(set->snapshot_xmin));
+
+	cdp_switch_to_superuser(&saved_userid, &saved_sec_context);
+	cdp_push_fresh_snapshot();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* planned once per session (a patch costs a few index probes) */
+	if (patch_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query, 3, argtypes);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "cdp: could not prepare the consent change query: %s",
+				 SPI_result_code_string(SPI_result));
+		patch_plan = plan;
+	}
+	if (SPI_execute_plan(patch_plan, values, NULL, true,
+						 CONSENT_PATCH_MAX + 1) != SPI_OK_SELECT)
+		elog(ERROR, "cdp: could not read the consent changes");
+	changes = SPI_tuptable;
+	nchanges = SPI_processed;
+	new_xmin = widen_xid(GetActiveSnapshot()->xmin);
+
+	/* too many, a bulk change or a pruned log: rebuild */
+	max_id = set->max_id;
+	for (i = 0; i < nchanges && nchanges <= CONSENT_PATCH_MAX; i++)
+	{
+		bool		isnull;
+		int64		id;
+
+		id = DatumGetInt64(SPI_getbinval(changes->vals[i], changes->tupdesc, 1, &isnull));
+		if (isnull)
+			break;
+		if (id > max_id)
+			max_id = id;
+	}
+	/* ids far beyond the bitmap: rebuild, which picks the representation */
+	if (i == nchanges && max_id / 64 > set->max_id / 64 + 131072)
+		i = 0;
+	if (i == nchanges)
+	{
+		if (set->refcount > 1 || max_id > set->max_id)
+			target = consent_set_copy(set, max_id);
+		else
+			target = set;
+		for (i = 0; i < nchanges; i++)
+		{
+			HeapTuple	tuple = changes->vals[i];
+			bool		isnull;
+			bool		visible;
+			int64		id;
+			Datum		expires;
+
+			id = DatumGetInt64(SPI_getbinval(tuple, changes->tupdesc, 1, &isnull));
+			if (id < 0 || id > max_id)
+				continue;
+			visible = DatumGetBool(SPI_getbinval(tuple, changes->tupdesc, 2, &isnull));
+			if (isnull || !visible)
+			{
+				target->bits[id >> 6] &= ~(UINT64CONST(1) << (id & 63));
+				continue;
+			}
+			target->bits[id >> 6] |= UINT64CONST(1) << (id & 63);
+			expires = SPI_getbinval(tuple, changes->tupdesc, 3, &isnull);
+			if (!isnull && DatumGetTimestampTz(expires) < target->valid_until)
+				target->valid_until = DatumGetTimestampTz(expires);
+		}
+		elog(DEBUG1, "cdp: consent set for purpose \"%s\" patched (%llu profiles reread)",
+			 set->purpose, (unsigned long long) nchanges);
+		target->max_id = max_id;
+		target->generation = generation;
+		target->snapshot_xmin = new_xmin;
+		if (target != set)
+			MemoryContextSetParent(target->context, CacheMemoryContext);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	cdp_restore_user(saved_userid, saved_sec_context);
+	return target;
 }
 
 /*
@@ -320,7 +597,8 @@ consent_set_lookup(Oid userid, const char *purpose, TimestampTz ts)
 				free_slot = i;
 			continue;
 		}
-		if (set->generation != generation || ts >= set->valid_until)
+		if (set->full_generation != full_generation || ts >= set->valid_until ||
+			(set->generation != generation && cdp_consent_changed_in_xact()))
 		{
 			/* stale: drop it from the cache (statements using it keep it) */
 			cache_slots[i] = NULL;
@@ -331,6 +609,26 @@ consent_set_lookup(Oid userid, const char *purpose, TimestampTz ts)
 		}
 		if (set->userid == userid && strcmp(set->purpose, purpose) == 0)
 		{
+			if (set->generation != generation)
+			{
+				ConsentSet *patched = consent_set_patch(set, ts, generation);
+
+				if (patched == NULL)
+				{
+					cache_slots[i] = NULL;
+					consent_set_release(set);
+					if (free_slot < 0)
+						free_slot = i;
+					break;
+				}
+				if (patched != set)
+				{
+					cache_slots[i] = patched;
+					patched->refcount = 1;
+					consent_set_release(set);
+					set = patched;
+				}
+			}
 			set->refcount++;
 			return set;
 		}
@@ -427,26 +725,22 @@ cdp_consent_visible(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(cdp_consent_invalidate);
 
 /*
- * Statement trigger on cdp.consent_current, cdp.role_purposes and
- * cdp.processing_restrictions: tell every backend of the database that its
- * consent sets are stale, by a relcache invalidation of cdp.consent_current
- * (sent when the transaction commits; replayed locally at the next command
- * and on abort).
+ * Statement trigger on cdp.role_purposes: tell every backend of the
+ * database that its consent sets are stale and must be rebuilt in full (who
+ * may act for which purpose changed), by a relcache invalidation of the
+ * table (sent when the transaction commits; replayed locally at the next
+ * command and on abort).
  */
 Datum
 cdp_consent_invalidate(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			relid;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("cdp._consent_invalidate() must be called as a trigger")));
-	relid = get_relname_relid("consent_current",
-							  RelationGetNamespace(trigdata->tg_relation));
-	if (OidIsValid(relid))
-		CacheInvalidateRelcacheByRelid(relid);
+	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
 }
 

@@ -244,7 +244,7 @@ static void
 audit_hit(Relation rel, HeapTuple newtuple, const TombstoneHit *hit)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	Oid			argtypes[3] = {TEXTOID, INT8ARRAYOID, JSONBOID};
+	Oid			argtypes[4] = {TEXTOID, INT8ARRAYOID, JSONBOID, INT8ARRAYOID};
 	Oid			audit;
 	int64		id;
 	Datum		profile;
@@ -253,7 +253,7 @@ audit_hit(Relation rel, HeapTuple newtuple, const TombstoneHit *hit)
 
 	audit = LookupFuncName(list_make2(makeString(get_namespace_name(RelationGetNamespace(rel))),
 									  makeString("_audit")),
-						   3, argtypes, false);
+						   4, argtypes, false);
 	if (int8_column(newtuple, desc, "profile_id", &id))
 	{
 		profile = Int64GetDatum(id);
@@ -271,8 +271,10 @@ audit_hit(Relation rel, HeapTuple newtuple, const TombstoneHit *hit)
 		appendStringInfo(&details, ", \"record_id\": " INT64_FORMAT, id);
 	appendStringInfoChar(&details, '}');
 
-	OidFunctionCall3(audit, CStringGetTextDatum("tombstone_match"), PointerGetDatum(profiles),
-					 DirectFunctionCall1(jsonb_in, CStringGetDatum(details.data)));
+	/* the record id is in details already: no record_ids */
+	OidFunctionCall4(audit, CStringGetTextDatum("tombstone_match"), PointerGetDatum(profiles),
+					 DirectFunctionCall1(jsonb_in, CStringGetDatum(details.data)),
+					 PointerGetDatum(construct_empty_array(INT8OID)));
 }
 
 PG_FUNCTION_INFO_V1(cdp_tombstone_check);
