@@ -64,6 +64,7 @@ typedef struct IdentifierKind
 	int32		limit;			/* distinct values per profile, 0 = none */
 	int64		cap;			/* records per value, 0 = none */
 	bool		links;
+	bool		household;		/* shared_by_household_check */
 } IdentifierKind;
 
 typedef struct Clustering
@@ -72,6 +73,8 @@ typedef struct Clustering
 	int64	   *record_ids;
 	int64		nrecords;
 	int64		records_cap;
+	bool	   *named;			/* has a given name, kana reading or romaji name */
+	bool		any_named;
 
 	IdentifierKind *kinds;
 	int			nkinds;
@@ -193,8 +196,8 @@ load_kinds(Clustering *c, MemoryContext cxt)
 {
 	uint64		i;
 
-	static const char query[] = "SELECT kind, one_per_person, max_per_profile, max_records_per_value, links"
-		" FROM cdp.identifier_kinds ORDER BY priority, kind COLLATE \"C\"";
+	static const char query[] = "SELECT kind, one_per_person, max_per_profile, max_records_per_value, links,"
+		" shared_by_household_check FROM cdp.identifier_kinds ORDER BY priority, kind COLLATE \"C\"";
 
 	if (SPI_execute_plan(cached_plan(query, 0), NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cdp._cluster: reading cdp.identifier_kinds failed");
@@ -221,6 +224,7 @@ load_kinds(Clustering *c, MemoryContext cxt)
 		d = SPI_getbinval(tup, desc, 4, &isnull);
 		c->kinds[i].cap = isnull ? 0 : DatumGetInt32(d);
 		c->kinds[i].links = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		c->kinds[i].household = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 }
@@ -231,9 +235,11 @@ load_records(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 	Portal		portal;
 	MemoryContext old;
 
+	/* (whether a record has a name matters to the household check) */
 	portal = open_cursor(record_ids
-						 ? "SELECT record_id FROM cdp.source_records WHERE record_id = ANY($1) ORDER BY record_id"
-						 : "SELECT record_id FROM cdp.source_records ORDER BY record_id",
+						 ? "SELECT record_id, false FROM cdp.source_records WHERE record_id = ANY($1) ORDER BY record_id"
+						 : "SELECT record_id, (given_name_kana IS NOT NULL OR given_name IS NOT NULL"
+						 " OR name_romaji IS NOT NULL) FROM cdp.source_records ORDER BY record_id",
 						 record_ids);
 	for (;;)
 	{
@@ -243,15 +249,26 @@ load_records(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 		if (SPI_processed == 0)
 			break;
 		old = MemoryContextSwitchTo(cxt);
-		c->record_ids = identity_grow_array(c->record_ids, sizeof(int64), &c->records_cap,
-											c->nrecords + SPI_processed);
+		{
+			int64		cap = c->records_cap;
+
+			c->record_ids = identity_grow_array(c->record_ids, sizeof(int64), &cap,
+												c->nrecords + SPI_processed);
+			cap = c->records_cap;
+			c->named = identity_grow_array(c->named, sizeof(bool), &cap, c->nrecords + SPI_processed);
+			c->records_cap = cap;
+		}
 		MemoryContextSwitchTo(old);
 		for (i = 0; i < SPI_processed; i++)
 		{
 			bool		isnull;
 
-			c->record_ids[c->nrecords++] =
+			c->record_ids[c->nrecords] =
 				DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			c->named[c->nrecords] =
+				DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+			c->any_named |= c->named[c->nrecords];
+			c->nrecords++;
 			progress(c, "records loaded:", c->nrecords);
 		}
 		SPI_freetuptable(SPI_tuptable);
@@ -550,6 +567,83 @@ static const char shared_subset_query[] =
 SHARED_HOLDERS
 SHARED_PAIRS;
 
+/*
+ * The same for the values a full run found held by two named records or
+ * more ($1 kinds, $2 values): only their holders are read and compared.
+ */
+static const char shared_values_query[] =
+"WITH s AS ("
+" SELECT DISTINCT u.kind, u.value FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) u(kind, value)),"
+SHARED_HOLDERS
+SHARED_PAIRS;
+
+/*
+ * A full run knows each value's holders and which records have a name:
+ * only values held by two named records or more (of a kind with the check,
+ * linking, within its cap; blocked values were never interned) can be
+ * shared by a household.  None: nothing to ask (NULL).  Few: a query over
+ * just those values.  Many: the query over all identifiers, one sort.
+ */
+static Portal
+open_shared_values(Clustering *c)
+{
+	int32	   *named_holders;
+	int32		ncand = 0;
+	int32		v;
+	int64		row;
+	Datum	   *kinds;
+	Datum	   *values;
+	Datum		args[2];
+	Oid			argtypes[2] = {TEXTARRAYOID, TEXTARRAYOID};
+	static SPIPlanPtr plan = NULL;
+	Portal		portal;
+
+	if (!c->any_named)
+		return NULL;
+	named_holders = palloc0_array(int32, Max(c->vt.nvalues, 1));
+	for (row = 0; row < c->nrows; row++)
+	{
+		IdentifierKind *k;
+
+		v = c->row_value[row];
+		k = &c->kinds[c->vt.kind[v]];
+		if (c->named[c->row_record[row]] && k->household && k->links &&
+			(k->cap == 0 || c->vt.count[v] <= k->cap) &&
+			++named_holders[v] == 2)
+			ncand++;
+	}
+	if (ncand == 0)
+		return NULL;
+	if ((int64) ncand * 8 > c->nrows)
+		return open_cursor(shared_all_query, NULL);
+
+	kinds = palloc_array(Datum, ncand);
+	values = palloc_array(Datum, ncand);
+	ncand = 0;
+	for (v = 0; v < c->vt.nvalues; v++)
+		if (named_holders[v] >= 2)
+		{
+			kinds[ncand] = CStringGetTextDatum(c->kinds[c->vt.kind[v]].kind);
+			values[ncand] = PointerGetDatum(cstring_to_text_with_len(c->vt.arena + c->vt.offset[v],
+																	 c->vt.length[v]));
+			ncand++;
+		}
+	args[0] = PointerGetDatum(construct_array(kinds, ncand, TEXTOID, -1, false, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(values, ncand, TEXTOID, -1, false, TYPALIGN_INT));
+	if (plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(shared_values_query, 2, argtypes);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "cdp._cluster: could not prepare a query: %s", SPI_result_code_string(SPI_result));
+		plan = p;
+	}
+	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+	if (portal == NULL)
+		elog(ERROR, "cdp._cluster: could not open cursor: %s", SPI_result_code_string(SPI_result));
+	return portal;
+}
+
 /* mark the shared values (count -1: junk, see value_is_junk) */
 static void
 mark_shared(Clustering *c, ArrayType *record_ids)
@@ -558,7 +652,10 @@ mark_shared(Clustering *c, ArrayType *record_ids)
 
 	if (c->vt.nvalues == 0)
 		return;
-	portal = open_cursor(record_ids ? shared_subset_query : shared_all_query, record_ids);
+	if (record_ids)
+		portal = open_cursor(shared_subset_query, record_ids);
+	else if ((portal = open_shared_values(c)) == NULL)
+		return;
 	for (;;)
 	{
 		uint64		i;
