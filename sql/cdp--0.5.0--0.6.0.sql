@@ -148,8 +148,10 @@ BEGIN
 	DELETE FROM cdp.identifiers i WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids) AND i.extracted;
 	DELETE FROM cdp.identifier_rejects j WHERE j.record_id OPERATOR(pg_catalog.=) ANY (ids);
 	WITH recs AS MATERIALIZED (
+		-- (only records that carry something to extract)
 		SELECT r.record_id, r.email, r.phone, r.attributes
 		  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
+		   AND (r.email IS NOT NULL OR r.phone IS NOT NULL OR r.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
 	), candidates AS (
 		SELECT recs.record_id, 'email'::text AS kind, recs.email AS raw
 		  FROM recs
