@@ -150,8 +150,10 @@ BEGIN
 	DELETE FROM cdp.identifiers i WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids) AND i.extracted;
 	DELETE FROM cdp.identifier_rejects j WHERE j.record_id OPERATOR(pg_catalog.=) ANY (ids);
 	WITH recs AS MATERIALIZED (
+		-- (only records that carry something to extract)
 		SELECT r.record_id, r.email, r.phone, r.attributes
 		  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
+		   AND (r.email IS NOT NULL OR r.phone IS NOT NULL OR r.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
 	), candidates AS (
 		SELECT recs.record_id, 'email'::text AS kind, recs.email AS raw
 		  FROM recs
@@ -376,7 +378,7 @@ BEGIN
 	-- merge log: one 'merge' per absorbed profile, one 'link' per profile
 	-- that gained records otherwise (a new single-record profile links
 	-- nothing); the evidence is the links of the component's records
-	IF ch_ids IS NOT NULL THEN
+	IF ch_ids IS NOT NULL AND pg_catalog.cardinality(ids) OPERATOR(pg_catalog.<=) 1000 THEN
 		WITH ch AS (
 			SELECT * FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) c(id, old, new)
 		), ab AS (
@@ -416,6 +418,64 @@ BEGIN
 				  FROM ch
 				 WHERE NOT EXISTS (SELECT 1 FROM ab WHERE ab.old OPERATOR(pg_catalog.=) ch.old)
 				 GROUP BY ch.new) g
+		  JOIN cp ON cp.pid OPERATOR(pg_catalog.=) g.new
+		  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) g.new
+		 WHERE pg_catalog.cardinality(g.recs) OPERATOR(pg_catalog.>) 1 OR NOT cp.is_new;
+	ELSIF ch_ids IS NOT NULL THEN
+		/*
+		 * The same rows for a batch, without an ordered or DISTINCT aggregate
+		 * per profile (each starts a sort of its own, hundreds of thousands
+		 * of them): every list is aggregated from input sorted once, which
+		 * array_agg and jsonb_agg keep within a group.
+		 */
+		WITH ch AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) c(id, old, new)
+		), ab AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
+		), cp AS (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) c(comp, pid, is_new)
+			 WHERE EXISTS (SELECT 1 FROM ch WHERE ch.new OPERATOR(pg_catalog.=) c.pid)
+		), e AS MATERIALIZED (
+			SELECT cp.pid, e.kind, e.rule, e.weight
+			  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components), pg_catalog.unnest(via_kinds), pg_catalog.unnest(via_rules), pg_catalog.unnest(via_weights)) e(id, comp, kind, rule, weight)
+			  JOIN cp ON cp.comp OPERATOR(pg_catalog.=) e.comp
+		), ev AS (
+			SELECT w.pid, r.rule, w.weight,
+				   pg_catalog.jsonb_build_object('kinds', COALESCE(k.kinds, '[]'::jsonb)) AS details
+			  FROM (SELECT e.pid, pg_catalog.max(e.weight) AS weight FROM e GROUP BY e.pid) w
+			  -- the rule of the heaviest link
+			  LEFT JOIN (SELECT DISTINCT ON (e.pid) e.pid, e.rule FROM e WHERE e.rule IS NOT NULL
+						  ORDER BY e.pid, e.weight DESC) r ON r.pid OPERATOR(pg_catalog.=) w.pid
+			  LEFT JOIN (SELECT d.pid, pg_catalog.jsonb_agg(d.kind) AS kinds
+						   FROM (SELECT DISTINCT e.pid, e.kind FROM e WHERE e.kind IS NOT NULL
+								  ORDER BY e.pid, e.kind OFFSET 0) d
+						  GROUP BY d.pid) k ON k.pid OPERATOR(pg_catalog.=) w.pid
+		), merges AS (
+			INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details,
+									   performed_by)
+			SELECT 'merge', ab.new, ab.old, pg_catalog.array_agg(ch.id ORDER BY ch.id),
+				   pg_catalog.min(ev.rule), pg_catalog.min(ev.weight), pg_catalog.min(ev.details::text)::jsonb,
+				   pg_catalog."session_user"()
+			  FROM ab
+			  JOIN ch ON ch.old OPERATOR(pg_catalog.=) ab.old
+			  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) ab.new
+			 GROUP BY ab.new, ab.old
+		), kept AS (
+			SELECT ch.* FROM ch WHERE NOT EXISTS (SELECT 1 FROM ab WHERE ab.old OPERATOR(pg_catalog.=) ch.old)
+		)
+		INSERT INTO cdp.merge_log (action, profile_id, record_ids, rule_id, match_weight, details, performed_by)
+		SELECT 'link', g.new, g.recs, ev.rule, ev.weight,
+			   COALESCE(ev.details, '{}'::jsonb) OPERATOR(pg_catalog.||)
+			   CASE WHEN f.from_profiles IS NULL THEN '{}'::jsonb
+					ELSE pg_catalog.jsonb_build_object('from_profiles', f.from_profiles) END,
+			   pg_catalog."session_user"()
+		  FROM (SELECT s.new, pg_catalog.array_agg(s.id) AS recs
+				  FROM (SELECT kept.new, kept.id FROM kept ORDER BY kept.new, kept.id OFFSET 0) s
+				 GROUP BY s.new) g
+		  LEFT JOIN (SELECT o.new, pg_catalog.array_agg(o.old) AS from_profiles
+					   FROM (SELECT DISTINCT kept.new, kept.old FROM kept WHERE kept.old IS NOT NULL
+							  ORDER BY kept.new, kept.old OFFSET 0) o
+					  GROUP BY o.new) f ON f.new OPERATOR(pg_catalog.=) g.new
 		  JOIN cp ON cp.pid OPERATOR(pg_catalog.=) g.new
 		  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) g.new
 		 WHERE pg_catalog.cardinality(g.recs) OPERATOR(pg_catalog.>) 1 OR NOT cp.is_new;

@@ -64,6 +64,7 @@ typedef struct IdentifierKind
 	int32		limit;			/* distinct values per profile, 0 = none */
 	int64		cap;			/* records per value, 0 = none */
 	bool		links;
+	bool		household;		/* shared_by_household_check */
 } IdentifierKind;
 
 typedef struct Clustering
@@ -72,6 +73,8 @@ typedef struct Clustering
 	int64	   *record_ids;
 	int64		nrecords;
 	int64		records_cap;
+	bool	   *named;			/* has a given name, kana reading or romaji name */
+	bool		any_named;
 
 	IdentifierKind *kinds;
 	int			nkinds;
@@ -193,8 +196,8 @@ load_kinds(Clustering *c, MemoryContext cxt)
 {
 	uint64		i;
 
-	static const char query[] = "SELECT kind, one_per_person, max_per_profile, max_records_per_value, links"
-		" FROM cdp.identifier_kinds ORDER BY priority, kind COLLATE \"C\"";
+	static const char query[] = "SELECT kind, one_per_person, max_per_profile, max_records_per_value, links,"
+		" shared_by_household_check FROM cdp.identifier_kinds ORDER BY priority, kind COLLATE \"C\"";
 
 	if (SPI_execute_plan(cached_plan(query, 0), NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cdp._cluster: reading cdp.identifier_kinds failed");
@@ -221,8 +224,100 @@ load_kinds(Clustering *c, MemoryContext cxt)
 		d = SPI_getbinval(tup, desc, 4, &isnull);
 		c->kinds[i].cap = isnull ? 0 : DatumGetInt32(d);
 		c->kinds[i].links = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		c->kinds[i].household = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
+}
+
+typedef struct RecordRow
+{
+	int64		record_id;
+	bool		named;
+} RecordRow;
+
+static int
+compare_record_rows(const void *a, const void *b)
+{
+	int64		x = ((const RecordRow *) a)->record_id;
+	int64		y = ((const RecordRow *) b)->record_id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A full run reads cdp.source_records with a plain table scan under the
+ * statement's snapshot, as scan_identifiers does (same conditions), and
+ * sorts the ids only if the heap order is not already theirs.
+ */
+static bool
+scan_records(Clustering *c, MemoryContext cxt)
+{
+	Oid			relid = get_relname_relid("source_records", get_namespace_oid("cdp", false));
+	AttrNumber	a_record,
+				a_names[3];
+	AttrNumber	maxatt;
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	MemoryContext old;
+	RecordRow  *rows = NULL;
+	int64		nrows = 0;
+	int64		cap = 0;
+	bool		sorted = true;
+	int64		i;
+
+	if (!OidIsValid(relid) ||
+		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED ||
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return false;
+	a_record = get_attnum(relid, "record_id");
+	a_names[0] = get_attnum(relid, "given_name_kana");
+	a_names[1] = get_attnum(relid, "given_name");
+	a_names[2] = get_attnum(relid, "name_romaji");
+	if (a_record == InvalidAttrNumber || a_names[0] == InvalidAttrNumber ||
+		a_names[1] == InvalidAttrNumber || a_names[2] == InvalidAttrNumber)
+		return false;
+	maxatt = Max(a_record, Max(a_names[0], Max(a_names[1], a_names[2])));
+
+	rel = table_open(relid, AccessShareLock);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	old = MemoryContextSwitchTo(cxt);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		slot_getsomeattrs(slot, maxatt);
+		if (nrows >= cap)
+			rows = identity_grow_array(rows, sizeof(RecordRow), &cap, nrows + 1);
+		rows[nrows].record_id = DatumGetInt64(slot->tts_values[a_record - 1]);
+		rows[nrows].named = !slot->tts_isnull[a_names[0] - 1] ||
+			!slot->tts_isnull[a_names[1] - 1] || !slot->tts_isnull[a_names[2] - 1];
+		if (nrows > 0 && rows[nrows].record_id < rows[nrows - 1].record_id)
+			sorted = false;
+		nrows++;
+		if ((nrows & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (!sorted)
+		qsort(rows, nrows, sizeof(RecordRow), compare_record_rows);
+	c->records_cap = Max(nrows, 1);
+	c->record_ids = MemoryContextAllocHuge(cxt, sizeof(int64) * c->records_cap);
+	c->named = MemoryContextAllocHuge(cxt, sizeof(bool) * c->records_cap);
+	for (i = 0; i < nrows; i++)
+	{
+		c->record_ids[i] = rows[i].record_id;
+		c->named[i] = rows[i].named;
+		c->any_named |= rows[i].named;
+		progress(c, "records loaded:", i + 1);
+	}
+	c->nrecords = nrows;
+	if (rows)
+		pfree(rows);
+	MemoryContextSwitchTo(old);
+	return true;
 }
 
 static void
@@ -231,9 +326,20 @@ load_records(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 	Portal		portal;
 	MemoryContext old;
 
+	if (record_ids == NULL && scan_records(c, cxt))
+	{
+		if (c->nrecords > PG_INT32_MAX - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("cdp._cluster: too many records (" INT64_FORMAT ")", c->nrecords)));
+		return;
+	}
+
+	/* (whether a record has a name matters to the household check) */
 	portal = open_cursor(record_ids
-						 ? "SELECT record_id FROM cdp.source_records WHERE record_id = ANY($1) ORDER BY record_id"
-						 : "SELECT record_id FROM cdp.source_records ORDER BY record_id",
+						 ? "SELECT record_id, false FROM cdp.source_records WHERE record_id = ANY($1) ORDER BY record_id"
+						 : "SELECT record_id, (given_name_kana IS NOT NULL OR given_name IS NOT NULL"
+						 " OR name_romaji IS NOT NULL) FROM cdp.source_records ORDER BY record_id",
 						 record_ids);
 	for (;;)
 	{
@@ -243,15 +349,26 @@ load_records(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 		if (SPI_processed == 0)
 			break;
 		old = MemoryContextSwitchTo(cxt);
-		c->record_ids = identity_grow_array(c->record_ids, sizeof(int64), &c->records_cap,
-											c->nrecords + SPI_processed);
+		{
+			int64		cap = c->records_cap;
+
+			c->record_ids = identity_grow_array(c->record_ids, sizeof(int64), &cap,
+												c->nrecords + SPI_processed);
+			cap = c->records_cap;
+			c->named = identity_grow_array(c->named, sizeof(bool), &cap, c->nrecords + SPI_processed);
+			c->records_cap = cap;
+		}
 		MemoryContextSwitchTo(old);
 		for (i = 0; i < SPI_processed; i++)
 		{
 			bool		isnull;
 
-			c->record_ids[c->nrecords++] =
+			c->record_ids[c->nrecords] =
 				DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			c->named[c->nrecords] =
+				DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+			c->any_named |= c->named[c->nrecords];
+			c->nrecords++;
 			progress(c, "records loaded:", c->nrecords);
 		}
 		SPI_freetuptable(SPI_tuptable);
@@ -372,6 +489,9 @@ scan_identifiers(Clustering *c, MemoryContext cxt)
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	slot = table_slot_create(rel, NULL);
 	old = MemoryContextSwitchTo(cxt);
+	/* distinct values are fewer than rows: room for half as many up front */
+	if (rel->rd_rel->reltuples > 0)
+		value_table_reserve(&c->vt, (int64) rel->rd_rel->reltuples / 2);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		int64		record_id;
@@ -556,6 +676,83 @@ static const char shared_subset_query[] =
 SHARED_HOLDERS
 SHARED_PAIRS;
 
+/*
+ * The same for the values a full run found held by two named records or
+ * more ($1 kinds, $2 values): only their holders are read and compared.
+ */
+static const char shared_values_query[] =
+"WITH s AS ("
+" SELECT DISTINCT u.kind, u.value FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) u(kind, value)),"
+SHARED_HOLDERS
+SHARED_PAIRS;
+
+/*
+ * A full run knows each value's holders and which records have a name:
+ * only values held by two named records or more (of a kind with the check,
+ * linking, within its cap; blocked values were never interned) can be
+ * shared by a household.  None: nothing to ask (NULL).  Few: a query over
+ * just those values.  Many: the query over all identifiers, one sort.
+ */
+static Portal
+open_shared_values(Clustering *c)
+{
+	int32	   *named_holders;
+	int32		ncand = 0;
+	int32		v;
+	int64		row;
+	Datum	   *kinds;
+	Datum	   *values;
+	Datum		args[2];
+	Oid			argtypes[2] = {TEXTARRAYOID, TEXTARRAYOID};
+	static SPIPlanPtr plan = NULL;
+	Portal		portal;
+
+	if (!c->any_named)
+		return NULL;
+	named_holders = palloc0_array(int32, Max(c->vt.nvalues, 1));
+	for (row = 0; row < c->nrows; row++)
+	{
+		IdentifierKind *k;
+
+		v = c->row_value[row];
+		k = &c->kinds[c->vt.kind[v]];
+		if (c->named[c->row_record[row]] && k->household && k->links &&
+			(k->cap == 0 || c->vt.count[v] <= k->cap) &&
+			++named_holders[v] == 2)
+			ncand++;
+	}
+	if (ncand == 0)
+		return NULL;
+	if ((int64) ncand * 8 > c->nrows)
+		return open_cursor(shared_all_query, NULL);
+
+	kinds = palloc_array(Datum, ncand);
+	values = palloc_array(Datum, ncand);
+	ncand = 0;
+	for (v = 0; v < c->vt.nvalues; v++)
+		if (named_holders[v] >= 2)
+		{
+			kinds[ncand] = CStringGetTextDatum(c->kinds[c->vt.kind[v]].kind);
+			values[ncand] = PointerGetDatum(cstring_to_text_with_len(c->vt.arena + c->vt.offset[v],
+																	 c->vt.length[v]));
+			ncand++;
+		}
+	args[0] = PointerGetDatum(construct_array(kinds, ncand, TEXTOID, -1, false, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(values, ncand, TEXTOID, -1, false, TYPALIGN_INT));
+	if (plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(shared_values_query, 2, argtypes);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "cdp._cluster: could not prepare a query: %s", SPI_result_code_string(SPI_result));
+		plan = p;
+	}
+	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+	if (portal == NULL)
+		elog(ERROR, "cdp._cluster: could not open cursor: %s", SPI_result_code_string(SPI_result));
+	return portal;
+}
+
 /* mark the shared values (count -1: junk, see value_is_junk) */
 static void
 mark_shared(Clustering *c, ArrayType *record_ids)
@@ -564,7 +761,10 @@ mark_shared(Clustering *c, ArrayType *record_ids)
 
 	if (c->vt.nvalues == 0)
 		return;
-	portal = open_cursor(record_ids ? shared_subset_query : shared_all_query, record_ids);
+	if (record_ids)
+		portal = open_cursor(shared_subset_query, record_ids);
+	else if ((portal = open_shared_values(c)) == NULL)
+		return;
 	for (;;)
 	{
 		uint64		i;
@@ -961,6 +1161,7 @@ cdp_cluster(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	Clustering *c;
 	int64	   *label;
+	Datum	   *kind_texts;
 	int64		i;
 
 	if (record_ids && ARR_NDIM(record_ids) > 1)
@@ -1004,6 +1205,9 @@ cdp_cluster(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	/* a component is named by its smallest record id: the first one seen */
+	kind_texts = MemoryContextAlloc(cxt, sizeof(Datum) * Max(c->nkinds, 1));
+	for (i = 0; i < c->nkinds; i++)
+		kind_texts[i] = PointerGetDatum(cstring_to_text(c->kinds[i].kind));
 	label = MemoryContextAllocHuge(cxt, sizeof(int64) * Max(c->nrecords, 1));
 	for (i = 0; i < c->nrecords; i++)
 		label[i] = 0;
@@ -1018,7 +1222,7 @@ cdp_cluster(PG_FUNCTION_ARGS)
 		values[0] = Int64GetDatum(c->record_ids[i]);
 		values[1] = Int64GetDatum(label[root]);
 		if (c->via_kind[i] >= 0)
-			values[2] = CStringGetTextDatum(c->kinds[c->via_kind[i]].kind);
+			values[2] = kind_texts[c->via_kind[i]];
 		else
 			nulls[2] = true;
 		values[3] = Int32GetDatum(c->via_rule[i]);
@@ -1028,8 +1232,6 @@ cdp_cluster(PG_FUNCTION_ARGS)
 		values[5] = Int64GetDatum(c->via_record[i] >= 0 ? c->record_ids[c->via_record[i]] : 0);
 		nulls[5] = c->via_record[i] < 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		if (c->via_kind[i] >= 0)
-			pfree(DatumGetPointer(values[2]));
 		if ((i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}

@@ -7,7 +7,8 @@
 -- golden records.
 --
 -- Sizes: full = 1,000,000 records with about 3 identifiers each; tiny =
--- 2,000 records (psql -v records=N overrides).
+-- 2,000 records (psql -v records=N, or BENCH_RECORDS=N in the
+-- environment, overrides).
 --
 -- The graph: records of about 400,000 people (full), each record carrying
 -- some of its person's e-mail, phone and CRM id and a cookie of its own,
@@ -18,6 +19,10 @@
 -- fails unless every record gets the same component from both.
 --
 \set ON_ERROR_STOP 1
+\getenv bench_records BENCH_RECORDS
+\if :{?bench_records}
+\set records :bench_records
+\endif
 \if :{?records}
 \else
 SELECT CASE WHEN :'scale' = 'tiny' THEN 2000 ELSE 1000000 END AS records \gset
