@@ -73,10 +73,14 @@ value_table_reserve(ValueTable *vt, int64 n)
 	vt->nslots = nslots;
 }
 
-int32
-value_table_intern(ValueTable *vt, int16 kind, const char *data, int len)
+/*
+ * Find (kind, value) of hash h: its id, or -1 with *slot set to the empty
+ * slot where it would go.
+ */
+static int32
+value_table_probe(const ValueTable *vt, uint64 h, int16 kind, const char *data, int len,
+				  int64 *slot)
 {
-	uint64		h = hash_bytes_extended((const unsigned char *) data, len, (uint64) kind);
 	int64		i = h & (vt->nslots - 1);
 	int32		v;
 
@@ -87,6 +91,19 @@ value_table_intern(ValueTable *vt, int16 kind, const char *data, int len)
 			return v;
 		i = (i + 1) & (vt->nslots - 1);
 	}
+	*slot = i;
+	return -1;
+}
+
+int32
+value_table_intern(ValueTable *vt, int16 kind, const char *data, int len)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) data, len, (uint64) kind);
+	int64		i;
+	int32		v = value_table_probe(vt, h, kind, data, len, &i);
+
+	if (v >= 0)
+		return v;
 
 	if (vt->nvalues >= PG_INT32_MAX - 1)
 		ereport(ERROR,
@@ -145,16 +162,9 @@ value_table_compare(const ValueTable *vt, int32 a, int32 b)
 int32
 value_table_lookup(const ValueTable *vt, int16 kind, const char *data, int len)
 {
-	uint64		h = hash_bytes_extended((const unsigned char *) data, len, (uint64) kind);
-	int64		i = h & (vt->nslots - 1);
-	int32		v;
+	int64		slot;
 
-	while ((v = vt->slots[i]) >= 0)
-	{
-		if (vt->hash[v] == h && vt->kind[v] == kind && vt->length[v] == len &&
-			memcmp(vt->arena + vt->offset[v], data, len) == 0)
-			return v;
-		i = (i + 1) & (vt->nslots - 1);
-	}
-	return -1;
+	return value_table_probe(vt,
+							 hash_bytes_extended((const unsigned char *) data, len, (uint64) kind),
+							 kind, data, len, &slot);
 }
