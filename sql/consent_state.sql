@@ -165,6 +165,17 @@ CREATE TABLE public.no_profile (x int);
 SELECT cdp._protect_personal_table('public.no_profile');
 \echo :SQLSTATE
 DROP TABLE public.no_profile;
+-- the change-log trigger refuses to run per row (it reads transition
+-- tables of a statement), and the statement it guards changes nothing
+CREATE TABLE public.wrong_trigger (profile_id bigint);
+CREATE TRIGGER wrong_trigger AFTER INSERT ON public.wrong_trigger
+	FOR EACH ROW EXECUTE FUNCTION cdp._consent_log_changes();
+SELECT count(*) AS log_rows_before FROM cdp.consent_changes \gset
+INSERT INTO public.wrong_trigger VALUES (1);
+\echo :SQLSTATE
+SELECT count(*) AS wrong_rows, (SELECT count(*) FROM cdp.consent_changes) = :log_rows_before AS log_unchanged
+  FROM public.wrong_trigger;
+DROP TABLE public.wrong_trigger;
 
 DROP EXTENSION cdp;
 
