@@ -229,11 +229,111 @@ load_kinds(Clustering *c, MemoryContext cxt)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+typedef struct RecordRow
+{
+	int64		record_id;
+	bool		named;
+} RecordRow;
+
+static int
+compare_record_rows(const void *a, const void *b)
+{
+	int64		x = ((const RecordRow *) a)->record_id;
+	int64		y = ((const RecordRow *) b)->record_id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A full run reads cdp.source_records with a plain table scan under the
+ * statement's snapshot, as scan_identifiers does (same conditions), and
+ * sorts the ids only if the heap order is not already theirs.
+ */
+static bool
+scan_records(Clustering *c, MemoryContext cxt)
+{
+	Oid			relid = get_relname_relid("source_records", get_namespace_oid("cdp", false));
+	AttrNumber	a_record,
+				a_names[3];
+	AttrNumber	maxatt;
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	MemoryContext old;
+	RecordRow  *rows = NULL;
+	int64		nrows = 0;
+	int64		cap = 0;
+	bool		sorted = true;
+	int64		i;
+
+	if (!OidIsValid(relid) ||
+		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED ||
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return false;
+	a_record = get_attnum(relid, "record_id");
+	a_names[0] = get_attnum(relid, "given_name_kana");
+	a_names[1] = get_attnum(relid, "given_name");
+	a_names[2] = get_attnum(relid, "name_romaji");
+	if (a_record == InvalidAttrNumber || a_names[0] == InvalidAttrNumber ||
+		a_names[1] == InvalidAttrNumber || a_names[2] == InvalidAttrNumber)
+		return false;
+	maxatt = Max(a_record, Max(a_names[0], Max(a_names[1], a_names[2])));
+
+	rel = table_open(relid, AccessShareLock);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	old = MemoryContextSwitchTo(cxt);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		slot_getsomeattrs(slot, maxatt);
+		if (nrows >= cap)
+			rows = identity_grow_array(rows, sizeof(RecordRow), &cap, nrows + 1);
+		rows[nrows].record_id = DatumGetInt64(slot->tts_values[a_record - 1]);
+		rows[nrows].named = !slot->tts_isnull[a_names[0] - 1] ||
+			!slot->tts_isnull[a_names[1] - 1] || !slot->tts_isnull[a_names[2] - 1];
+		if (nrows > 0 && rows[nrows].record_id < rows[nrows - 1].record_id)
+			sorted = false;
+		nrows++;
+		if ((nrows & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (!sorted)
+		qsort(rows, nrows, sizeof(RecordRow), compare_record_rows);
+	c->records_cap = Max(nrows, 1);
+	c->record_ids = MemoryContextAllocHuge(cxt, sizeof(int64) * c->records_cap);
+	c->named = MemoryContextAllocHuge(cxt, sizeof(bool) * c->records_cap);
+	for (i = 0; i < nrows; i++)
+	{
+		c->record_ids[i] = rows[i].record_id;
+		c->named[i] = rows[i].named;
+		c->any_named |= rows[i].named;
+		progress(c, "records loaded:", i + 1);
+	}
+	c->nrecords = nrows;
+	if (rows)
+		pfree(rows);
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
 static void
 load_records(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 {
 	Portal		portal;
 	MemoryContext old;
+
+	if (record_ids == NULL && scan_records(c, cxt))
+	{
+		if (c->nrecords > PG_INT32_MAX - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("cdp._cluster: too many records (" INT64_FORMAT ")", c->nrecords)));
+		return;
+	}
 
 	/* (whether a record has a name matters to the household check) */
 	portal = open_cursor(record_ids
@@ -389,6 +489,9 @@ scan_identifiers(Clustering *c, MemoryContext cxt)
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	slot = table_slot_create(rel, NULL);
 	old = MemoryContextSwitchTo(cxt);
+	/* distinct values are fewer than rows: room for half as many up front */
+	if (rel->rd_rel->reltuples > 0)
+		value_table_reserve(&c->vt, (int64) rel->rd_rel->reltuples / 2);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		int64		record_id;
@@ -1052,6 +1155,7 @@ cdp_cluster(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	Clustering *c;
 	int64	   *label;
+	Datum	   *kind_texts;
 	int64		i;
 
 	if (record_ids && ARR_NDIM(record_ids) > 1)
@@ -1095,6 +1199,9 @@ cdp_cluster(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	/* a component is named by its smallest record id: the first one seen */
+	kind_texts = MemoryContextAlloc(cxt, sizeof(Datum) * Max(c->nkinds, 1));
+	for (i = 0; i < c->nkinds; i++)
+		kind_texts[i] = PointerGetDatum(cstring_to_text(c->kinds[i].kind));
 	label = MemoryContextAllocHuge(cxt, sizeof(int64) * Max(c->nrecords, 1));
 	for (i = 0; i < c->nrecords; i++)
 		label[i] = 0;
@@ -1109,7 +1216,7 @@ cdp_cluster(PG_FUNCTION_ARGS)
 		values[0] = Int64GetDatum(c->record_ids[i]);
 		values[1] = Int64GetDatum(label[root]);
 		if (c->via_kind[i] >= 0)
-			values[2] = CStringGetTextDatum(c->kinds[c->via_kind[i]].kind);
+			values[2] = kind_texts[c->via_kind[i]];
 		else
 			nulls[2] = true;
 		values[3] = Int32GetDatum(c->via_rule[i]);
@@ -1119,8 +1226,6 @@ cdp_cluster(PG_FUNCTION_ARGS)
 		values[5] = Int64GetDatum(c->via_record[i] >= 0 ? c->record_ids[c->via_record[i]] : 0);
 		nulls[5] = c->via_record[i] < 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		if (c->via_kind[i] >= 0)
-			pfree(DatumGetPointer(values[2]));
 		if ((i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}

@@ -54,6 +54,7 @@ typedef struct ValueTable
 } ValueTable;
 
 extern void value_table_init(ValueTable *vt);
+extern void value_table_reserve(ValueTable *vt, int64 n);
 extern int32 value_table_intern(ValueTable *vt, int16 kind, const char *data, int len);
 extern int32 value_table_lookup(const ValueTable *vt, int16 kind, const char *data, int len);
 

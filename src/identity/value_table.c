@@ -52,6 +52,27 @@ value_table_rehash(ValueTable *vt)
 	vt->nslots = nslots;
 }
 
+/*
+ * Room for about n values before the slot array grows (a hint for a run
+ * that knows roughly how many rows it will read); only on an empty table.
+ */
+void
+value_table_reserve(ValueTable *vt, int64 n)
+{
+	int64		nslots = vt->nslots;
+
+	if (vt->nvalues > 0)
+		return;
+	while (nslots < n * 2 && nslots < ((int64) 1 << 30))
+		nslots *= 2;
+	if (nslots == vt->nslots)
+		return;
+	pfree(vt->slots);
+	vt->slots = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * nslots);
+	memset(vt->slots, -1, sizeof(int32) * nslots);
+	vt->nslots = nslots;
+}
+
 int32
 value_table_intern(ValueTable *vt, int16 kind, const char *data, int len)
 {
