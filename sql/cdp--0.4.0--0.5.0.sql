@@ -979,7 +979,12 @@ REVOKE EXECUTE ON FUNCTION cdp._dsr_person(bigint) FROM PUBLIC;
  * (profile_id, record_id, or ending in _profile_id, _record_id) or by a
  * foreign key to cdp.profiles or cdp.source_records, or a bigint[] column
  * named profile_ids or record_ids (or ending so).  Tables of later
- * versions are found the same way.  Not cdp.consent_changes: it holds
+ * versions are found the same way.  A table whose rows each belong to one
+ * record (a NOT NULL foreign key to cdp.source_records, such as
+ * cdp.identifiers) reports no profile columns: its profile column is a copy
+ * of the record's, kept in step by resolution, so the person's rows are
+ * those of their records (found through the record column's index; the
+ * copy need not be indexed).  Not cdp.consent_changes: it holds
  * nothing but ids, and the entries an erasure writes there are how other
  * sessions learn to stop showing the person.
  */
@@ -999,9 +1004,16 @@ AS $$
 		 WHERE d.refclassid = 'pg_extension'::regclass AND d.classid = 'pg_class'::regclass
 		   AND d.deptype = 'e' AND c.relkind IN ('r', 'p')
 		   AND c.oid <> 'cdp.consent_changes'::regclass
+	), record_owned AS (
+		SELECT DISTINCT k.conrelid AS oid
+		  FROM pg_constraint k
+		  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+		 WHERE k.contype = 'f' AND k.confrelid = 'cdp.source_records'::regclass
+		   AND cardinality(k.conkey) = 1 AND a.attnotnull
 	), cols AS (
 		SELECT m.oid, a.attname,
-			   a.atttypid = 'bigint'::regtype
+			   m.oid NOT IN (SELECT o.oid FROM record_owned o)
+			   AND a.atttypid = 'bigint'::regtype
 			   AND (a.attname = 'profile_id' OR a.attname LIKE '%\_profile\_id'
 					OR EXISTS (SELECT 1 FROM pg_constraint k
 								WHERE k.contype = 'f' AND k.conrelid = m.oid AND k.conkey = ARRAY[a.attnum]
@@ -1205,7 +1217,7 @@ BEGIN
 	key := cdp._dsr_secret(true);
 	WITH values_seen (kind, value) AS (
 		SELECT i.kind, i.value FROM cdp.identifiers i
-		 WHERE i.record_id = ANY (person.record_ids) OR i.profile_id = ANY (person.profile_ids)
+		 WHERE i.record_id = ANY (person.record_ids)
 		UNION
 		SELECT v.kind, v.value
 		  FROM cdp.source_records r,
