@@ -37,6 +37,7 @@ extern void cdp_restore_user(Oid saved_userid, int saved_sec_context);
 
 /* consent_cache.c */
 extern void cdp_consent_cache_forget_all(void);
+extern void cdp_consent_purpose_changed(void);
 
 /* consent_changes.c */
 extern bool cdp_consent_changed_in_xact(void);

@@ -8,7 +8,10 @@
  * statement builds (or reuses) a set of the profile ids whose current
  * consent covers the session's purpose, for the role that runs the
  * statement, and every row is then a bit test (a binary search when ids
- * are too sparse for a bitmap).
+ * are too sparse for a bitmap).  A summary of the bitmap with a bit per
+ * block of 512 ids (one cache line), set when the whole block consents,
+ * answers most look-ups of a mostly consenting population from a few
+ * cache lines instead of a cache miss on the bitmap.
  *
  * A set is built from cdp.consent_current (rows granted, not expired at the
  * statement's start, profile not in cdp.processing_restrictions), after
@@ -43,6 +46,19 @@
  * row after a command of the same transaction (the command id changed):
  * an open cursor stops showing a withdrawn profile at its next FETCH.
  *
+ * A row must not pay for those checks either.  A backend-wide epoch is
+ * bumped whenever they might give another answer: by hooks at each
+ * executor start and run (every statement, nested or not, and every FETCH
+ * of a cursor), at each utility command, when cdp.purpose changes and on
+ * the invalidations that concern consent.  A call site remembers the epoch
+ * (and the user) it last validated at; a row that finds both unchanged is
+ * one comparison and a call of GetUserId (user switches, by SET ROLE or a
+ * SECURITY DEFINER function, bump nothing and are checked on every row).
+ * Otherwise the row checks the statement start time, the command id, the
+ * user and the purpose setting as above: unchanged after a nested
+ * statement, the call site keeps its set (a running statement keeps the
+ * state it started with) and only takes the new epoch.
+ *
  * The function's own FmgrInfo remembers the set for the statement (with a
  * reference count, released when the executor's memory goes), so a nested
  * statement that rebuilds the cache never pulls the set from under a
@@ -65,11 +81,13 @@
 #include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/supportnodes.h"
 #include "storage/sinval.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -86,6 +104,17 @@
 #define CONSENT_CACHE_SLOTS 8
 #define CONSENT_PATCH_MAX 50000
 
+/*
+ * A block of the bitmap: 512 ids, the 64 bytes of one cache line.  The
+ * summary ("full") has a bit per block, set when every id of the block is
+ * in the set, and is small enough to stay in the CPU cache (256 bytes for a
+ * million ids): when most profiles consent, which is the usual case, a look-
+ * up of a random profile finds its answer there instead of missing the
+ * cache on the bitmap.
+ */
+#define CONSENT_BLOCK_SHIFT 9
+#define CONSENT_BLOCK_WORDS (1 << (CONSENT_BLOCK_SHIFT - 6))
+
 typedef struct ConsentSet
 {
 	Oid			userid;
@@ -100,6 +129,9 @@ typedef struct ConsentSet
 	int64		nids;
 	int64		max_id;			/* -1 when empty */
 	uint64	   *bits;			/* bitmap over 0..max_id, or NULL */
+	uint64	   *full;			/* with bits: a bit per block of
+								 * CONSENT_BLOCK_IDS ids, set when all of
+								 * its bits are */
 	int64	   *ids;			/* sorted ids when there is no bitmap */
 } ConsentSet;
 
@@ -107,15 +139,30 @@ typedef struct ConsentSet
 typedef struct ConsentRef
 {
 	ConsentSet *set;
+	uint64		epoch;			/* consent_epoch when last validated */
+	Oid			userid;
 	TimestampTz statement_ts;
 	CommandId	command_id;
-	Oid			userid;
 	uint64		purpose_generation;
 	MemoryContextCallback release;
 } ConsentRef;
 
-static ConsentSet empty_set = {InvalidOid, "", 0, 0, 0, false, DT_NOEND, 1, NULL, 0, -1, NULL, NULL};
+static ConsentSet empty_set = {InvalidOid, "", 0, 0, 0, false, DT_NOEND, 1, NULL, 0, -1, NULL, NULL, NULL};
 static ConsentSet *cache_slots[CONSENT_CACHE_SLOTS];
+static int	last_slot = 0;		/* the slot the last look-up used */
+
+/*
+ * Bumped whenever a call site's statement may have changed: at the start
+ * and each run of an executor (a statement, nested or not, and each FETCH
+ * of a cursor), at each utility command, when cdp.purpose changes and on
+ * the invalidations that concern consent.  A row whose call site saw the
+ * same epoch (and the same user) needs no other check.
+ */
+static uint64 consent_epoch = 1;
+
+static ExecutorStart_hook_type prev_executor_start = NULL;
+static ExecutorRun_hook_type prev_executor_run = NULL;
+static ProcessUtility_hook_type prev_process_utility = NULL;
 
 /* bumped by a consent change: sets are patched */
 static uint64 consent_generation = 1;
@@ -129,15 +176,22 @@ static void
 consent_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == watched_full_relid)
+	{
 		full_generation++;
+		consent_epoch++;
+	}
 	else if (relid == watched_relid)
+	{
 		consent_generation++;
+		consent_epoch++;
+	}
 }
 
 static void
 consent_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	full_generation++;
+	consent_epoch++;
 }
 
 /* drop every set (this transaction changed consent and ended) */
@@ -145,6 +199,49 @@ void
 cdp_consent_cache_forget_all(void)
 {
 	full_generation++;
+	consent_epoch++;
+}
+
+/* cdp.purpose changed */
+void
+cdp_consent_purpose_changed(void)
+{
+	consent_epoch++;
+}
+
+static void
+consent_executor_start(QueryDesc *queryDesc, int eflags)
+{
+	consent_epoch++;
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+static void
+consent_executor_run(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+					 bool execute_once)
+{
+	consent_epoch++;
+	if (prev_executor_run)
+		prev_executor_run(queryDesc, direction, count, execute_once);
+	else
+		standard_ExecutorRun(queryDesc, direction, count, execute_once);
+}
+
+static void
+consent_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+						ProcessUtilityContext context, ParamListInfo params,
+						QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	consent_epoch++;
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
+							 queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
 }
 
 void
@@ -153,6 +250,12 @@ cdp_consent_cache_init(void)
 	CacheRegisterRelcacheCallback(consent_relcache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMMEMROLE, consent_syscache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, consent_syscache_callback, (Datum) 0);
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = consent_executor_start;
+	prev_executor_run = ExecutorRun_hook;
+	ExecutorRun_hook = consent_executor_run;
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = consent_process_utility;
 }
 
 static void
@@ -174,7 +277,13 @@ consent_set_contains(const ConsentSet *set, int64 id)
 	if (id < 0 || id > set->max_id)
 		return false;
 	if (set->bits)
+	{
+		int64		block = id >> CONSENT_BLOCK_SHIFT;
+
+		if ((set->full[block >> 6] >> (block & 63)) & 1)
+			return true;
 		return (set->bits[id >> 6] >> (id & 63)) & 1;
+	}
 	lo = 0;
 	hi = set->nids - 1;
 	while (lo <= hi)
@@ -198,6 +307,45 @@ int64_cmp(const void *a, const void *b)
 	int64		y = *(const int64 *) b;
 
 	return (x > y) - (x < y);
+}
+
+/* the number of words of the bitmap and of its summary for ids up to max_id */
+static inline Size
+bitmap_words(int64 max_id)
+{
+	return max_id < 0 ? 0 : max_id / 64 + 1;
+}
+
+static inline Size
+summary_words(int64 max_id)
+{
+	return max_id < 0 ? 0 : (max_id >> CONSENT_BLOCK_SHIFT) / 64 + 1;
+}
+
+/* recompute the summary bit of every block of set's bitmap */
+static void
+consent_set_summarise(ConsentSet *set)
+{
+	Size		words = bitmap_words(set->max_id);
+	Size		block;
+
+	if (set->bits == NULL)
+		return;
+	memset(set->full, 0, summary_words(set->max_id) * sizeof(uint64));
+	for (block = 0; block * CONSENT_BLOCK_WORDS < words; block++)
+	{
+		const uint64 *w = set->bits + block * CONSENT_BLOCK_WORDS;
+		uint64		all = ~UINT64CONST(0);
+		int			i;
+
+		/* a block past the end of the bitmap is partial: never full */
+		if ((block + 1) * CONSENT_BLOCK_WORDS > words)
+			break;
+		for (i = 0; i < CONSENT_BLOCK_WORDS; i++)
+			all &= w[i];
+		if (all == ~UINT64CONST(0))
+			set->full[block >> 6] |= UINT64CONST(1) << (block & 63);
+	}
 }
 
 /*
@@ -361,14 +509,17 @@ consent_set_load(ConsentSet *set, Oid nsp, TimestampTz ts)
 	 */
 	if (set->nids > 0 && set->max_id / 64 + 1 <= set->nids + 131072)
 	{
-		Size		words = set->max_id / 64 + 1;
+		Size		words = bitmap_words(set->max_id);
 		int64		i;
 
 		set->bits = MemoryContextAllocExtended(set->context, words * sizeof(uint64),
 											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		set->full = MemoryContextAlloc(set->context,
+									   summary_words(set->max_id) * sizeof(uint64));
 		for (i = 0; i < set->nids; i++)
 			set->bits[ids[i] >> 6] |= UINT64CONST(1) << (ids[i] & 63);
 		pfree(ids);
+		consent_set_summarise(set);
 	}
 	else
 	{
@@ -429,8 +580,8 @@ consent_set_copy(const ConsentSet *set, int64 max_id)
 {
 	MemoryContext context;
 	ConsentSet *copy;
-	Size		words = max_id / 64 + 1;
-	Size		old_words = set->max_id < 0 ? 0 : set->max_id / 64 + 1;
+	Size		words = bitmap_words(max_id);
+	Size		old_words = bitmap_words(set->max_id);
 
 	context = AllocSetContextCreate(CurrentMemoryContext, "cdp consent set",
 									ALLOCSET_DEFAULT_SIZES);
@@ -442,6 +593,8 @@ consent_set_copy(const ConsentSet *set, int64 max_id)
 											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	if (old_words > 0)
 		memcpy(copy->bits, set->bits, old_words * sizeof(uint64));
+	/* the caller patches the bitmap, then summarises it */
+	copy->full = MemoryContextAlloc(context, summary_words(max_id) * sizeof(uint64));
 	return copy;
 }
 
@@ -561,6 +714,7 @@ consent_set_patch(ConsentSet *set, TimestampTz ts, uint64 generation)
 		elog(DEBUG1, "cdp: consent set for purpose \"%s\" patched (%llu profiles reread)",
 			 set->purpose, (unsigned long long) nchanges);
 		target->max_id = max_id;
+		consent_set_summarise(target);
 		target->generation = generation;
 		target->snapshot_xmin = new_xmin;
 		if (target != set)
@@ -587,6 +741,19 @@ consent_set_lookup(Oid userid, const char *purpose, TimestampTz ts)
 	/* read pending invalidations: commits of other sessions, own changes */
 	AcceptInvalidationMessages();
 	generation = consent_generation;
+
+	/*
+	 * The usual case: the set the last look-up used is current and is the
+	 * one wanted (the conditions of the loop below, in short).
+	 */
+	set = cache_slots[last_slot];
+	if (set != NULL && set->generation == generation &&
+		set->full_generation == full_generation && ts < set->valid_until &&
+		set->userid == userid && strcmp(set->purpose, purpose) == 0)
+	{
+		set->refcount++;
+		return set;
+	}
 
 	for (i = 0; i < CONSENT_CACHE_SLOTS; i++)
 	{
@@ -630,6 +797,7 @@ consent_set_lookup(Oid userid, const char *purpose, TimestampTz ts)
 				}
 			}
 			set->refcount++;
+			last_slot = i;
 			return set;
 		}
 	}
@@ -644,6 +812,7 @@ consent_set_lookup(Oid userid, const char *purpose, TimestampTz ts)
 	}
 	cache_slots[free_slot] = set;
 	set->refcount = 2;			/* the slot and the caller */
+	last_slot = free_slot;
 	return set;
 }
 
@@ -654,6 +823,7 @@ consent_ref_release(void *arg)
 
 	consent_set_release(ref->set);
 	ref->set = NULL;
+	ref->epoch = 0;				/* never current */
 }
 
 /*
@@ -669,7 +839,8 @@ consent_ref_refresh(FmgrInfo *flinfo)
 
 	if (ref == NULL)
 	{
-		ref = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(ConsentRef));
+		ref = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(ConsentRef));
+		ref->set = NULL;
 		ref->release.func = consent_ref_release;
 		ref->release.arg = ref;
 		MemoryContextRegisterResetCallback(flinfo->fn_mcxt, &ref->release);
@@ -687,17 +858,27 @@ consent_ref_refresh(FmgrInfo *flinfo)
 	ref->command_id = GetCurrentCommandId(false);
 	ref->userid = GetUserId();
 	ref->purpose_generation = cdp_consent_purpose_generation();
+	ref->epoch = consent_epoch;
 	return ref;
 }
 
-static inline bool
-consent_ref_current(const ConsentRef *ref)
+/*
+ * Whether the call site's set is still the one for its statement, after
+ * the epoch moved on: the same statement (a nested statement, another
+ * cursor's FETCH or an invalidation came in between), the same command of
+ * the transaction, user and purpose setting.
+ */
+static bool
+consent_ref_still_current(ConsentRef *ref)
 {
-	return ref->set != NULL &&
-		ref->statement_ts == GetCurrentStatementStartTimestamp() &&
-		ref->command_id == GetCurrentCommandId(false) &&
-		ref->userid == GetUserId() &&
-		ref->purpose_generation == cdp_consent_purpose_generation();
+	if (ref->set == NULL ||
+		ref->statement_ts != GetCurrentStatementStartTimestamp() ||
+		ref->command_id != GetCurrentCommandId(false) ||
+		ref->userid != GetUserId() ||
+		ref->purpose_generation != cdp_consent_purpose_generation())
+		return false;
+	ref->epoch = consent_epoch;
+	return true;
 }
 
 PG_FUNCTION_INFO_V1(cdp_consent_visible);
@@ -717,7 +898,10 @@ cdp_consent_visible(PG_FUNCTION_ARGS)
 	int64		profile_id = PG_GETARG_INT64(0);
 	ConsentRef *ref = (ConsentRef *) fcinfo->flinfo->fn_extra;
 
-	if (unlikely(ref == NULL || !consent_ref_current(ref)))
+	/* nothing happened since the last row: one comparison and the user */
+	if (unlikely(ref == NULL || ref->epoch != consent_epoch ||
+				 ref->userid != GetUserId()) &&
+		(ref == NULL || !consent_ref_still_current(ref)))
 		ref = consent_ref_refresh(fcinfo->flinfo);
 	PG_RETURN_BOOL(consent_set_contains(ref->set, profile_id));
 }

@@ -113,6 +113,7 @@ static void
 assign_purpose(const char *newval, void *extra)
 {
 	purpose_generation++;
+	cdp_consent_purpose_changed();
 }
 
 /* the session's purpose, "" when none */
