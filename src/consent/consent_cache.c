@@ -835,6 +835,8 @@ consent_ref_refresh(FmgrInfo *flinfo)
 {
 	ConsentRef *ref = (ConsentRef *) flinfo->fn_extra;
 	const char *purpose = cdp_consent_purpose();
+	Oid			userid = GetUserId();
+	TimestampTz ts = GetCurrentStatementStartTimestamp();
 	ConsentSet *set;
 
 	if (ref == NULL)
@@ -851,12 +853,12 @@ consent_ref_refresh(FmgrInfo *flinfo)
 	if (purpose[0] == '\0')
 		set = &empty_set;
 	else
-		set = consent_set_lookup(GetUserId(), purpose, GetCurrentStatementStartTimestamp());
+		set = consent_set_lookup(userid, purpose, ts);
 	consent_set_release(ref->set);
 	ref->set = set;
-	ref->statement_ts = GetCurrentStatementStartTimestamp();
+	ref->statement_ts = ts;
 	ref->command_id = GetCurrentCommandId(false);
-	ref->userid = GetUserId();
+	ref->userid = userid;
 	ref->purpose_generation = cdp_consent_purpose_generation();
 	ref->epoch = consent_epoch;
 	return ref;
