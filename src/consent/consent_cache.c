@@ -57,7 +57,17 @@
  * Otherwise the row checks the statement start time, the command id, the
  * user and the purpose setting as above: unchanged after a nested
  * statement, the call site keeps its set (a running statement keeps the
- * state it started with) and only takes the new epoch.
+ * state it started with) and only takes the new epoch.  This is the check
+ * of every row before, made rarely: the statement start time changes only
+ * with a new top-level statement, which bumps the epoch (executor start or
+ * run, or utility command) before any of its rows is checked; the command
+ * id changes with statements and utility commands too, and where it
+ * matters (the transaction's own change of consent, of role purposes or of
+ * roles) the invalidations that the change queued bump the epoch when the
+ * command ends; cdp.purpose bumps it from its assign hook, which also runs
+ * when a function's SET clause or an abort restores the setting.  A new
+ * statement's first row still reads the pending invalidations and looks
+ * the set up (trying the slot the previous look-up used first).
  *
  * The function's own FmgrInfo remembers the set for the statement (with a
  * reference count, released when the executor's memory goes), so a nested
