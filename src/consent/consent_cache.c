@@ -9,9 +9,10 @@
  * consent covers the session's purpose, for the role that runs the
  * statement, and every row is then a bit test (a binary search when ids
  * are too sparse for a bitmap).  A summary of the bitmap with a bit per
- * block of 512 ids (one cache line), set when the whole block consents,
- * answers most look-ups of a mostly consenting population from a few
- * cache lines instead of a cache miss on the bitmap.
+ * block of 512 ids (one cache line of it), set when the whole block
+ * consents, answers a look-up in such a block from a few cache lines
+ * instead of a cache miss on the bitmap: the usual case for a purpose
+ * nearly everyone granted.
  *
  * A set is built from cdp.consent_current (rows granted, not expired at the
  * statement's start, profile not in cdp.processing_restrictions), after
@@ -118,9 +119,9 @@
  * A block of the bitmap: 512 ids, the 64 bytes of one cache line.  The
  * summary ("full") has a bit per block, set when every id of the block is
  * in the set, and is small enough to stay in the CPU cache (256 bytes for a
- * million ids): when most profiles consent, which is the usual case, a look-
- * up of a random profile finds its answer there instead of missing the
- * cache on the bitmap.
+ * million ids): when nearly every profile consents, a look-up of a random
+ * profile finds its answer there instead of missing the cache on the
+ * bitmap.
  */
 #define CONSENT_BLOCK_SHIFT 9
 #define CONSENT_BLOCK_WORDS (1 << (CONSENT_BLOCK_SHIFT - 6))
