@@ -209,7 +209,8 @@ BEGIN
 							 THEN e.value ELSE '[]'::jsonb END) x
 				 WHERE pg_catalog.jsonb_typeof(x) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
 			 ) v(raw)
-		 WHERE recs.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb
+		 WHERE recs.attributes OPERATOR(pg_catalog.?|)
+			   (SELECT pg_catalog.array_agg(k.kind) FROM cdp.identifier_kinds k)
 	), normalised AS (
 		SELECT c.record_id, c.kind, c.raw, n.value, n.reason
 		  FROM candidates c
