@@ -310,6 +310,7 @@ DECLARE
 	touched		int8[];
 	replication_role text;
 	plan_mode	text;
+	consent_data boolean := true;
 BEGIN
 	-- the profile of each component
 	WITH m AS (
@@ -543,7 +544,17 @@ BEGIN
 	-- refers to them or to the profiles involved: consent state derives only
 	-- from the ledger, so it is empty before and after (the hook costs
 	-- more than the rest of a one-record resolution).
-	IF ch_ids IS NOT NULL
+	/*
+	 * A batch with no consent data at all skips it too: it first takes the
+	 * lock the hook's bulk refresh takes, which waits for consent being
+	 * recorded and keeps new refreshes out until commit (they then derive
+	 * the state of the profiles as this batch left them).
+	 */
+	IF ch_ids IS NOT NULL AND pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 THEN
+		LOCK TABLE cdp.consent_current IN EXCLUSIVE MODE;
+		consent_data := EXISTS (SELECT 1 FROM cdp.consent_events) OR EXISTS (SELECT 1 FROM cdp.consent_current);
+	END IF;
+	IF ch_ids IS NOT NULL AND consent_data
 	   AND (pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000
 			OR EXISTS (SELECT 1 FROM cdp.consent_events e
 						WHERE e.record_id OPERATOR(pg_catalog.=) ANY (ch_ids))

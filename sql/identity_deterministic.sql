@@ -292,5 +292,30 @@ SELECT count(*) AS mismatched FROM cdp.identifiers i JOIN cdp.source_records r U
 SELECT count(*) AS bad_counts FROM cdp.profiles p
  WHERE record_count <> (SELECT count(*) FROM cdp.source_records r WHERE r.profile_id = p.profile_id);
 
+-- a batch (over 1000 records) carries consent over a merge: Ken gave
+-- consent on his second profile; a new record joins it to his first, older
+-- one, which survives and now holds the grant (with no consent data at all
+-- a batch skips this refresh)
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'bulk-ken-1', 'ken1@example.org');
+SELECT records FROM cdp.resolve(0);
+SELECT profile_id AS ken_first FROM cdp.source_records WHERE source_record_key = 'bulk-ken-1' \gset
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (2, 'bulk-ken-2', 'ken2@example.org');
+SELECT records FROM cdp.resolve(0);
+SELECT cdp.record_consent('email_marketing', 'granted', profile_id => profile_id, collected_at => '2025-01-01') IS NOT NULL
+       AS recorded
+  FROM cdp.source_records WHERE source_record_key = 'bulk-ken-2';
+INSERT INTO cdp.source_records (source_id, source_record_key, email, attributes)
+VALUES (3, 'bulk-ken-3', 'ken1@example.org', '{"email": "ken2@example.org"}');
+INSERT INTO cdp.source_records (source_id, source_record_key, email)
+SELECT 1, 'bulk-' || g, 'bulk' || g || '@example.org' FROM generate_series(1, 1100) g;
+SELECT records, profiles_merged FROM cdp.resolve(0);
+SELECT string_agg(r.source_record_key, ' ' ORDER BY r.source_record_key) AS records, c.purpose, c.granted,
+       p.profile_id = :ken_first AS older_id
+  FROM cdp.source_records r
+  JOIN cdp.profiles p ON p.profile_id = r.profile_id
+  LEFT JOIN cdp.consent_current c ON c.profile_id = p.profile_id
+ WHERE r.source_record_key LIKE 'bulk-ken-%'
+ GROUP BY c.purpose, c.granted, p.profile_id;
+
 DROP VIEW members;
 DROP EXTENSION cdp;
