@@ -23,12 +23,15 @@
  * stays bounded by the fetch size however many profiles are asked for and
  * however many records a profile has.
  *
- * The member query's plan is generic: "profile_id = ANY ($1)" becomes an
- * index condition on source_records_profile_idx, which sorts the array
- * once and descends the index once per distinct id, in id order, so no
- * sort is needed (a row is never compared against the array).  For one
- * profile it is one index probe with no planning; for every profile of a
- * 200,000-record batch it reads the records in 0.2 s.
+ * The members query keeps one generic plan for every size (incremental
+ * resolution pays no planning).  It joins the records to the distinct ids
+ * in id order rather than testing "profile_id = ANY ($1)": with good
+ * statistics both are an index probe per id that needs no sort, but with
+ * none (a table never analysed) the ANY form becomes a bitmap or table scan
+ * that compares each row with the whole array (a lossy bitmap's recheck,
+ * a filter), quadratic for a batch, where the join becomes a hash join.
+ * For the 82,000 profiles of a 200,000-record batch the query takes about
+ * 0.7 to 0.9 s, up to a third of it normalising e-mail and phone.
  *
  * src/identity/golden.c
  *
@@ -98,9 +101,9 @@ static const char members_query[] =
 "  r.given_name_kana, r.name_romaji, r.email, r.phone, r.birth_date,"
 "  r.postal_code, r.country_code, r.region, r.locality,"
 "  r.address_line1, r.address_line2)::pg_catalog.float8"
-" FROM cdp.source_records r"
+" FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($1) u (id) ORDER BY u.id) i"
+" JOIN cdp.source_records r ON r.profile_id OPERATOR(pg_catalog.=) i.id"
 " JOIN cdp.sources s ON s.source_id OPERATOR(pg_catalog.=) r.source_id"
-" WHERE r.profile_id OPERATOR(pg_catalog.=) ANY ($1)"
 " ORDER BY r.profile_id";
 
 /* plans kept for the backend's life (revalidated by the plan cache) */
