@@ -150,6 +150,7 @@ AS $$
 DECLARE
 	ids		int8[] := record_ids;
 	stored	int8;
+	replication_role text;
 BEGIN
 	IF ids IS NULL THEN
 		SELECT pg_catalog.array_agg(r.record_id) INTO ids
@@ -161,11 +162,28 @@ BEGIN
 	END IF;
 	DELETE FROM cdp.identifiers i WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids) AND i.extracted;
 	DELETE FROM cdp.identifier_rejects j WHERE j.record_id OPERATOR(pg_catalog.=) ANY (ids);
+	/*
+	 * A batch inserts hundreds of thousands of rows, and the per-row
+	 * foreign-key checks (record, kind) would cost half of it: it locks what
+	 * they would lock, the kinds here and each record once in the statement
+	 * below, and writes with the row triggers off, as a replication apply
+	 * does (local to the transaction).  The only other row trigger, the
+	 * re-ingestion guard, has nothing to refuse when there are no
+	 * tombstones, and cdp._tombstones_absent() keeps it so until commit;
+	 * with tombstones the batch takes the triggered path.
+	 */
+	IF pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 AND cdp._tombstones_absent() THEN
+		PERFORM FROM cdp.identifier_kinds k FOR KEY SHARE;
+		replication_role := pg_catalog.current_setting('session_replication_role');
+		PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
+	END IF;
 	WITH recs AS MATERIALIZED (
-		-- (only records that carry something to extract)
+		-- (only records that carry something to extract; locked as the
+		-- foreign key of their identifiers would lock them)
 		SELECT r.record_id, r.email, r.phone, r.attributes
 		  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
 		   AND (r.email IS NOT NULL OR r.phone IS NOT NULL OR r.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
+		   FOR KEY SHARE OF r
 	), candidates AS (
 		SELECT recs.record_id, 'email'::text AS kind, recs.email AS raw
 		  FROM recs
@@ -191,7 +209,8 @@ BEGIN
 							 THEN e.value ELSE '[]'::jsonb END) x
 				 WHERE pg_catalog.jsonb_typeof(x) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
 			 ) v(raw)
-		 WHERE recs.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb
+		 WHERE recs.attributes OPERATOR(pg_catalog.?|)
+			   (SELECT pg_catalog.array_agg(k.kind) FROM cdp.identifier_kinds k)
 	), normalised AS (
 		SELECT c.record_id, c.kind, c.raw, n.value, n.reason
 		  FROM candidates c
@@ -209,6 +228,9 @@ BEGIN
 		RETURNING 1
 	)
 	SELECT pg_catalog.count(*) INTO stored FROM inserted;
+	IF replication_role IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('session_replication_role', replication_role, true);
+	END IF;
 	RETURN stored;
 END
 $$;
@@ -236,6 +258,18 @@ COMMENT ON FUNCTION cdp.extract_identifiers(pg_catalog.int8) IS
 /* ------------------------------------------------------------------------
  * Identity resolution: clustering and stable profile ids
  * ---------------------------------------------------------------------- */
+
+/*
+ * The words of a romaji name as the household check compares them: the
+ * cdp.romaji_key of each word (split at white space, the ideographic space
+ * included, and commas), empty keys left out, in byte order.  The same C
+ * code splits names in a full run of cdp._cluster.
+ */
+CREATE FUNCTION cdp._romaji_words(name pg_catalog.text) RETURNS pg_catalog.text[]
+	AS 'MODULE_PATHNAME', 'cdp_romaji_words'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp._romaji_words(pg_catalog.text) IS
+	'internal (household check): the sorted romaji keys of the words of a romaji name';
 
 CREATE FUNCTION cdp._cluster(record_ids pg_catalog.int8[], progress_every pg_catalog.int8 DEFAULT 0)
 	RETURNS TABLE (record_id pg_catalog.int8, component pg_catalog.int8, via_kind pg_catalog.text,
@@ -662,6 +696,9 @@ CREATE FUNCTION cdp.resolve(progress_every pg_catalog.int8 DEFAULT 100000,
 							OUT records_changed pg_catalog.int8, OUT elapsed interval)
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	-- (its statements are large joins and writes that compilation does not
+	-- speed up: at 200,000 records JIT cost half a second of one statement)
+	SET jit = off
 AS $$
 DECLARE
 	started		timestamptz := pg_catalog.clock_timestamp();

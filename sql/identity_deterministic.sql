@@ -245,6 +245,18 @@ VALUES (2, 'hh-web-ichiro', NULL, 'Satou Ichiro', '045-111-0005'),
        (2, 'hh-web-aya', NULL, 'Aya Sato', '045-111-0007');
 SELECT records, profiles_created FROM cdp.resolve(0);
 SELECT * FROM members WHERE records LIKE 'hh-%';
+-- the words of a romaji name, as both ways of checking split them: at
+-- white space (the ideographic space too) and commas, empty keys left out,
+-- in byte order; NULL in, NULL out
+SELECT cdp._romaji_words('Satou  Ichiro') AS spaces, cdp._romaji_words('ICHIRO,SATO') AS comma,
+       cdp._romaji_words('Jirou' || U&'\3000' || 'Satoh') AS ideographic,
+       cdp._romaji_words(' , ') AS separators_only, cdp._romaji_words('') AS empty,
+       cdp._romaji_words(NULL) AS null_name;
+-- a full run compares the holders' names in C, a run over given records
+-- asks SQL: both give every record the same component
+SELECT count(*) AS records, count(*) FILTER (WHERE f.component IS DISTINCT FROM s.component) AS different
+  FROM cdp._cluster(NULL) f
+  FULL JOIN cdp._cluster((SELECT array_agg(record_id) FROM cdp.source_records)) s USING (record_id);
 -- the deciding keys of the shared values
 SELECT i.kind, i.value, string_agg(r.source_record_key || '=' || coalesce(cdp.kana_key(r.given_name_kana), '-')
                                    || '/' || coalesce(cdp.normalize_name(r.given_name), '-')
