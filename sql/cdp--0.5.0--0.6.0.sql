@@ -580,40 +580,15 @@ REVOKE EXECUTE ON FUNCTION cdp._apply_components(pg_catalog.int8[], pg_catalog.i
  * ---------------------------------------------------------------------- */
 
 /*
- * Recompute the golden record of the given profiles: for each attribute,
- * the member records' non-NULL values ordered by the attribute's criteria
- * in cdp.survivorship_rules (trust: the source's trust_rank; recency:
- * source_updated_at, else received_at; completeness: how many attributes
- * the record has), the newest record last breaking ties; then the values
- * of cdp.profile_overrides, which win over every source.
- */
-/*
- * The sort key of a member record's value under criterion number n of an
- * attribute's rule (higher wins): the source's trust_rank, the record's
- * recency as epoch seconds, or its completeness.  A plain SQL expression,
- * so the planner inlines it.
- */
-CREATE FUNCTION cdp._survivorship_key(criteria pg_catalog.text[], n pg_catalog.int4, trust pg_catalog.float8,
-									  recency pg_catalog.float8, completeness pg_catalog.float8)
-	RETURNS pg_catalog.float8
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-	SELECT CASE WHEN criteria[n] OPERATOR(pg_catalog.=) 'trust' THEN trust
-				WHEN criteria[n] OPERATOR(pg_catalog.=) 'recency' THEN recency
-				WHEN criteria[n] OPERATOR(pg_catalog.=) 'completeness' THEN completeness END
-$$;
-COMMENT ON FUNCTION cdp._survivorship_key(pg_catalog.text[], pg_catalog.int4, pg_catalog.float8, pg_catalog.float8,
-										  pg_catalog.float8) IS
-	'internal: sort key of a value under one survivorship criterion';
-
-/*
- * Recompute the golden record of the given profiles: for each attribute,
- * the member records' non-NULL values ordered by the attribute's criteria
- * in cdp.survivorship_rules (trust: the source's trust_rank; recency:
+ * The golden record of a profile: for each attribute, the member records'
+ * non-NULL values ordered by the attribute's criteria in
+ * cdp.survivorship_rules (trust: the source's trust_rank; recency:
  * source_updated_at, else received_at; completeness: how many attributes
  * the record has), the newest record breaking ties; then the values of
  * cdp.profile_overrides, which win over every source.  E-mail and phone
- * are taken normalised.  Static SQL, so that its plan is cached.
+ * are taken normalised.  cdp._golden_values makes the choice in C for any
+ * number of profiles (one or two in incremental resolution, every changed
+ * profile in a batch), streaming the member records in profile order.
  */
 CREATE FUNCTION cdp._golden_values(profile_ids pg_catalog.int8[])
 	RETURNS TABLE (profile_id pg_catalog.int8, record_count pg_catalog.int8,
@@ -627,8 +602,13 @@ CREATE FUNCTION cdp._golden_values(profile_ids pg_catalog.int8[])
 	LANGUAGE C STABLE STRICT ROWS 2;
 REVOKE EXECUTE ON FUNCTION cdp._golden_values(pg_catalog.int8[]) FROM PUBLIC;
 COMMENT ON FUNCTION cdp._golden_values(pg_catalog.int8[]) IS
-	'internal: the golden-record values of a few profiles (the small path of cdp._refresh_golden)';
+	'internal: the golden-record values of the given profiles (read by cdp._refresh_golden)';
 
+/*
+ * Recompute the golden records of the given profiles from
+ * cdp._golden_values (rows whose golden record did not change are not
+ * rewritten), then apply their overrides.
+ */
 CREATE FUNCTION cdp._refresh_golden(profile_ids pg_catalog.int8[]) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -636,124 +616,25 @@ AS $$
 DECLARE
 	rule	record;
 BEGIN
-	/*
-	 * A few profiles (incremental resolution): the same choice made by
-	 * cdp._golden_values, which skips starting up the fourteen ordered
-	 * aggregates below.  (The set-based statement is kept for large sets.)
-	 */
-	IF pg_catalog.cardinality(profile_ids) OPERATOR(pg_catalog.<=) 1000 THEN
-		UPDATE cdp.profiles p
-		   SET family_name = g.family_name,
-			   given_name = g.given_name,
-			   family_name_kana = g.family_name_kana,
-			   given_name_kana = g.given_name_kana,
-			   name_romaji = g.name_romaji,
-			   email = g.email,
-			   phone = g.phone,
-			   birth_date = g.birth_date,
-			   postal_code = g.postal_code,
-			   country_code = g.country_code,
-			   region = g.region,
-			   locality = g.locality,
-			   address_line1 = g.address_line1,
-			   address_line2 = g.address_line2,
-			   record_count = g.record_count,
-			   golden_updated_at = pg_catalog.now()
-		  FROM cdp._golden_values(profile_ids) g
-		 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id
-		   AND (p.family_name, p.given_name, p.family_name_kana, p.given_name_kana, p.name_romaji,
-				p.email, p.phone, p.birth_date, p.postal_code, p.country_code, p.region, p.locality,
-				p.address_line1, p.address_line2, p.record_count)
-			   IS DISTINCT FROM
-			   (g.family_name, g.given_name, g.family_name_kana, g.given_name_kana, g.name_romaji,
-				g.email, g.phone, g.birth_date, g.postal_code, g.country_code, g.region, g.locality,
-				g.address_line1, g.address_line2, g.record_count);
-	ELSE
-	WITH rules AS MATERIALIZED (
-		SELECT
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name') AS family_name,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name') AS given_name,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name_kana') AS family_name_kana,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name_kana') AS given_name_kana,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'name_romaji') AS name_romaji,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'email') AS email,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'phone') AS phone,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'birth_date') AS birth_date,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'postal_code') AS postal_code,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'country_code') AS country_code,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'region') AS region,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'locality') AS locality,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line1') AS address_line1,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line2') AS address_line2
-	), g AS (
-		SELECT x.profile_id, pg_catalog.count(*) AS record_count,
-			   (pg_catalog.array_agg(x.family_name ORDER BY cdp._survivorship_key(rules.family_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.family_name IS NOT NULL))[1] AS family_name,
-			   (pg_catalog.array_agg(x.given_name ORDER BY cdp._survivorship_key(rules.given_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.given_name IS NOT NULL))[1] AS given_name,
-			   (pg_catalog.array_agg(x.family_name_kana ORDER BY cdp._survivorship_key(rules.family_name_kana, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name_kana, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name_kana, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.family_name_kana IS NOT NULL))[1] AS family_name_kana,
-			   (pg_catalog.array_agg(x.given_name_kana ORDER BY cdp._survivorship_key(rules.given_name_kana, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name_kana, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name_kana, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.given_name_kana IS NOT NULL))[1] AS given_name_kana,
-			   (pg_catalog.array_agg(x.name_romaji ORDER BY cdp._survivorship_key(rules.name_romaji, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.name_romaji, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.name_romaji, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.name_romaji IS NOT NULL))[1] AS name_romaji,
-			   (pg_catalog.array_agg(x.email ORDER BY cdp._survivorship_key(rules.email, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.email, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.email, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.email IS NOT NULL))[1] AS email,
-			   (pg_catalog.array_agg(x.phone ORDER BY cdp._survivorship_key(rules.phone, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.phone, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.phone, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.phone IS NOT NULL))[1] AS phone,
-			   (pg_catalog.array_agg(x.birth_date ORDER BY cdp._survivorship_key(rules.birth_date, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.birth_date, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.birth_date, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.birth_date IS NOT NULL))[1] AS birth_date,
-			   (pg_catalog.array_agg(x.postal_code ORDER BY cdp._survivorship_key(rules.postal_code, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.postal_code, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.postal_code, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.postal_code IS NOT NULL))[1] AS postal_code,
-			   (pg_catalog.array_agg(x.country_code ORDER BY cdp._survivorship_key(rules.country_code, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.country_code, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.country_code, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.country_code IS NOT NULL))[1] AS country_code,
-			   (pg_catalog.array_agg(x.region ORDER BY cdp._survivorship_key(rules.region, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.region, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.region, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.region IS NOT NULL))[1] AS region,
-			   (pg_catalog.array_agg(x.locality ORDER BY cdp._survivorship_key(rules.locality, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.locality, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.locality, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.locality IS NOT NULL))[1] AS locality,
-			   (pg_catalog.array_agg(x.address_line1 ORDER BY cdp._survivorship_key(rules.address_line1, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line1, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line1, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.address_line1 IS NOT NULL))[1] AS address_line1,
-			   (pg_catalog.array_agg(x.address_line2 ORDER BY cdp._survivorship_key(rules.address_line2, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line2, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line2, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.address_line2 IS NOT NULL))[1] AS address_line2
-		  FROM (SELECT r.record_id, r.profile_id, r.family_name, r.given_name,
-					   r.family_name_kana, r.given_name_kana, r.name_romaji,
-					   (cdp._normalize_identifier('email', r.email)).value AS email,
-					   (cdp._normalize_identifier('phone', r.phone)).value AS phone,
-					   r.birth_date, r.postal_code, r.country_code, r.region, r.locality,
-					   r.address_line1, r.address_line2,
-					   s.trust_rank::pg_catalog.float8 AS trust,
-					   pg_catalog.date_part('epoch', COALESCE(r.source_updated_at, r.received_at)) AS recency,
-					   pg_catalog.num_nonnulls(r.family_name, r.given_name, r.family_name_kana,
-							r.given_name_kana, r.name_romaji, r.email, r.phone, r.birth_date,
-							r.postal_code, r.country_code, r.region, r.locality,
-							r.address_line1, r.address_line2)::pg_catalog.float8 AS completeness
-				  FROM cdp.source_records r
-				  JOIN cdp.sources s ON s.source_id OPERATOR(pg_catalog.=) r.source_id
-				 WHERE r.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)) x
-		 CROSS JOIN rules
-		 GROUP BY x.profile_id
-	)
 	UPDATE cdp.profiles p
 	   SET family_name = g.family_name,
-			   given_name = g.given_name,
-			   family_name_kana = g.family_name_kana,
-			   given_name_kana = g.given_name_kana,
-			   name_romaji = g.name_romaji,
-			   email = g.email,
-			   phone = g.phone,
-			   birth_date = g.birth_date,
-			   postal_code = g.postal_code,
-			   country_code = g.country_code,
-			   region = g.region,
-			   locality = g.locality,
-			   address_line1 = g.address_line1,
-			   address_line2 = g.address_line2,
+		   given_name = g.given_name,
+		   family_name_kana = g.family_name_kana,
+		   given_name_kana = g.given_name_kana,
+		   name_romaji = g.name_romaji,
+		   email = g.email,
+		   phone = g.phone,
+		   birth_date = g.birth_date,
+		   postal_code = g.postal_code,
+		   country_code = g.country_code,
+		   region = g.region,
+		   locality = g.locality,
+		   address_line1 = g.address_line1,
+		   address_line2 = g.address_line2,
 		   record_count = g.record_count,
 		   golden_updated_at = pg_catalog.now()
-	  FROM g
+	  FROM cdp._golden_values(profile_ids) g
 	 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id
-	   AND p.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)
-	   -- rows whose golden record did not change are not rewritten
 	   AND (p.family_name, p.given_name, p.family_name_kana, p.given_name_kana, p.name_romaji,
 			p.email, p.phone, p.birth_date, p.postal_code, p.country_code, p.region, p.locality,
 			p.address_line1, p.address_line2, p.record_count)
@@ -761,7 +642,6 @@ BEGIN
 		   (g.family_name, g.given_name, g.family_name_kana, g.given_name_kana, g.name_romaji,
 			g.email, g.phone, g.birth_date, g.postal_code, g.country_code, g.region, g.locality,
 			g.address_line1, g.address_line2, g.record_count);
-	END IF;
 
 	FOR rule IN
 		SELECT DISTINCT o.attribute,
