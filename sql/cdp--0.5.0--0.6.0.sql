@@ -212,9 +212,11 @@ BEGIN
 		 WHERE recs.attributes OPERATOR(pg_catalog.?|)
 			   (SELECT pg_catalog.array_agg(k.kind) FROM cdp.identifier_kinds k)
 	), normalised AS (
-		SELECT c.record_id, c.kind, c.raw, n.value, n.reason
-		  FROM candidates c
-		 CROSS JOIN LATERAL cdp._normalize_identifier(c.kind, c.raw) n
+		-- (one call a row, its composite result taken apart after: a
+		-- function in FROM would fill a tuple store per call)
+		SELECT c.record_id, c.kind, c.raw, (c.n).value, (c.n).reason
+		  FROM (SELECT c.record_id, c.kind, c.raw, cdp._normalize_identifier(c.kind, c.raw) AS n
+				  FROM candidates c OFFSET 0) c
 	), rejected AS (
 		INSERT INTO cdp.identifier_rejects (record_id, kind, raw_value, reason)
 		SELECT DISTINCT ON (record_id, kind, raw) record_id, kind, raw, reason
