@@ -1371,6 +1371,17 @@ CREATE FUNCTION cdp._tombstone_check() RETURNS trigger
 	LANGUAGE C;
 REVOKE EXECUTE ON FUNCTION cdp._tombstone_check() FROM PUBLIC;
 
+/*
+ * Whether no tombstone can match what this transaction loads (no
+ * cdp.tombstones table, or one without pages), holding the trigger's lock
+ * until the transaction ends.  A batch asks it before it writes with the
+ * row triggers off (identity resolution's extraction).
+ */
+CREATE FUNCTION cdp._tombstones_absent() RETURNS boolean
+	AS 'MODULE_PATHNAME', 'cdp_tombstones_absent'
+	LANGUAGE C VOLATILE;
+REVOKE EXECUTE ON FUNCTION cdp._tombstones_absent() FROM PUBLIC;
+
 CREATE TRIGGER identifiers_tombstone_check BEFORE INSERT OR UPDATE OF kind, value ON cdp.identifiers
 	FOR EACH ROW EXECUTE FUNCTION cdp._tombstone_check();
 CREATE TRIGGER source_records_tombstone_check BEFORE INSERT OR UPDATE OF email, phone ON cdp.source_records

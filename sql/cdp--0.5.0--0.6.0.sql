@@ -150,6 +150,7 @@ AS $$
 DECLARE
 	ids		int8[] := record_ids;
 	stored	int8;
+	replication_role text;
 BEGIN
 	IF ids IS NULL THEN
 		SELECT pg_catalog.array_agg(r.record_id) INTO ids
@@ -161,11 +162,28 @@ BEGIN
 	END IF;
 	DELETE FROM cdp.identifiers i WHERE i.record_id OPERATOR(pg_catalog.=) ANY (ids) AND i.extracted;
 	DELETE FROM cdp.identifier_rejects j WHERE j.record_id OPERATOR(pg_catalog.=) ANY (ids);
+	/*
+	 * A batch inserts hundreds of thousands of rows, and the per-row
+	 * foreign-key checks (record, kind) would cost half of it: it locks what
+	 * they would lock, the kinds here and each record once in the statement
+	 * below, and writes with the row triggers off, as a replication apply
+	 * does (local to the transaction).  The only other row trigger, the
+	 * re-ingestion guard, has nothing to refuse when there are no
+	 * tombstones, and cdp._tombstones_absent() keeps it so until commit;
+	 * with tombstones the batch takes the triggered path.
+	 */
+	IF pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 AND cdp._tombstones_absent() THEN
+		PERFORM FROM cdp.identifier_kinds k FOR KEY SHARE;
+		replication_role := pg_catalog.current_setting('session_replication_role');
+		PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
+	END IF;
 	WITH recs AS MATERIALIZED (
-		-- (only records that carry something to extract)
+		-- (only records that carry something to extract; locked as the
+		-- foreign key of their identifiers would lock them)
 		SELECT r.record_id, r.email, r.phone, r.attributes
 		  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
 		   AND (r.email IS NOT NULL OR r.phone IS NOT NULL OR r.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
+		   FOR KEY SHARE OF r
 	), candidates AS (
 		SELECT recs.record_id, 'email'::text AS kind, recs.email AS raw
 		  FROM recs
@@ -191,11 +209,14 @@ BEGIN
 							 THEN e.value ELSE '[]'::jsonb END) x
 				 WHERE pg_catalog.jsonb_typeof(x) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
 			 ) v(raw)
-		 WHERE recs.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb
+		 WHERE recs.attributes OPERATOR(pg_catalog.?|)
+			   (SELECT pg_catalog.array_agg(k.kind) FROM cdp.identifier_kinds k)
 	), normalised AS (
-		SELECT c.record_id, c.kind, c.raw, n.value, n.reason
-		  FROM candidates c
-		 CROSS JOIN LATERAL cdp._normalize_identifier(c.kind, c.raw) n
+		-- (one call a row, its composite result taken apart after: a
+		-- function in FROM would fill a tuple store per call)
+		SELECT c.record_id, c.kind, c.raw, (c.n).value, (c.n).reason
+		  FROM (SELECT c.record_id, c.kind, c.raw, cdp._normalize_identifier(c.kind, c.raw) AS n
+				  FROM candidates c OFFSET 0) c
 	), rejected AS (
 		INSERT INTO cdp.identifier_rejects (record_id, kind, raw_value, reason)
 		SELECT DISTINCT ON (record_id, kind, raw) record_id, kind, raw, reason
@@ -209,6 +230,9 @@ BEGIN
 		RETURNING 1
 	)
 	SELECT pg_catalog.count(*) INTO stored FROM inserted;
+	IF replication_role IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('session_replication_role', replication_role, true);
+	END IF;
 	RETURN stored;
 END
 $$;
@@ -236,6 +260,18 @@ COMMENT ON FUNCTION cdp.extract_identifiers(pg_catalog.int8) IS
 /* ------------------------------------------------------------------------
  * Identity resolution: clustering and stable profile ids
  * ---------------------------------------------------------------------- */
+
+/*
+ * The words of a romaji name as the household check compares them: the
+ * cdp.romaji_key of each word (split at white space, the ideographic space
+ * included, and commas), empty keys left out, in byte order.  The same C
+ * code splits names in a full run of cdp._cluster.
+ */
+CREATE FUNCTION cdp._romaji_words(name pg_catalog.text) RETURNS pg_catalog.text[]
+	AS 'MODULE_PATHNAME', 'cdp_romaji_words'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cdp._romaji_words(pg_catalog.text) IS
+	'internal (household check): the sorted romaji keys of the words of a romaji name';
 
 CREATE FUNCTION cdp._cluster(record_ids pg_catalog.int8[], progress_every pg_catalog.int8 DEFAULT 0)
 	RETURNS TABLE (record_id pg_catalog.int8, component pg_catalog.int8, via_kind pg_catalog.text,
@@ -276,6 +312,7 @@ DECLARE
 	touched		int8[];
 	replication_role text;
 	plan_mode	text;
+	consent_data boolean := true;
 BEGIN
 	-- the profile of each component
 	WITH m AS (
@@ -509,7 +546,17 @@ BEGIN
 	-- refers to them or to the profiles involved: consent state derives only
 	-- from the ledger, so it is empty before and after (the hook costs
 	-- more than the rest of a one-record resolution).
-	IF ch_ids IS NOT NULL
+	/*
+	 * A batch with no consent data at all skips it too: it first takes the
+	 * lock the hook's bulk refresh takes, which waits for consent being
+	 * recorded and keeps new refreshes out until commit (they then derive
+	 * the state of the profiles as this batch left them).
+	 */
+	IF ch_ids IS NOT NULL AND pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 THEN
+		LOCK TABLE cdp.consent_current IN EXCLUSIVE MODE;
+		consent_data := EXISTS (SELECT 1 FROM cdp.consent_events) OR EXISTS (SELECT 1 FROM cdp.consent_current);
+	END IF;
+	IF ch_ids IS NOT NULL AND consent_data
 	   AND (pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000
 			OR EXISTS (SELECT 1 FROM cdp.consent_events e
 						WHERE e.record_id OPERATOR(pg_catalog.=) ANY (ch_ids))
@@ -535,40 +582,15 @@ REVOKE EXECUTE ON FUNCTION cdp._apply_components(pg_catalog.int8[], pg_catalog.i
  * ---------------------------------------------------------------------- */
 
 /*
- * Recompute the golden record of the given profiles: for each attribute,
- * the member records' non-NULL values ordered by the attribute's criteria
- * in cdp.survivorship_rules (trust: the source's trust_rank; recency:
- * source_updated_at, else received_at; completeness: how many attributes
- * the record has), the newest record last breaking ties; then the values
- * of cdp.profile_overrides, which win over every source.
- */
-/*
- * The sort key of a member record's value under criterion number n of an
- * attribute's rule (higher wins): the source's trust_rank, the record's
- * recency as epoch seconds, or its completeness.  A plain SQL expression,
- * so the planner inlines it.
- */
-CREATE FUNCTION cdp._survivorship_key(criteria pg_catalog.text[], n pg_catalog.int4, trust pg_catalog.float8,
-									  recency pg_catalog.float8, completeness pg_catalog.float8)
-	RETURNS pg_catalog.float8
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-	SELECT CASE WHEN criteria[n] OPERATOR(pg_catalog.=) 'trust' THEN trust
-				WHEN criteria[n] OPERATOR(pg_catalog.=) 'recency' THEN recency
-				WHEN criteria[n] OPERATOR(pg_catalog.=) 'completeness' THEN completeness END
-$$;
-COMMENT ON FUNCTION cdp._survivorship_key(pg_catalog.text[], pg_catalog.int4, pg_catalog.float8, pg_catalog.float8,
-										  pg_catalog.float8) IS
-	'internal: sort key of a value under one survivorship criterion';
-
-/*
- * Recompute the golden record of the given profiles: for each attribute,
- * the member records' non-NULL values ordered by the attribute's criteria
- * in cdp.survivorship_rules (trust: the source's trust_rank; recency:
+ * The golden record of a profile: for each attribute, the member records'
+ * non-NULL values ordered by the attribute's criteria in
+ * cdp.survivorship_rules (trust: the source's trust_rank; recency:
  * source_updated_at, else received_at; completeness: how many attributes
  * the record has), the newest record breaking ties; then the values of
  * cdp.profile_overrides, which win over every source.  E-mail and phone
- * are taken normalised.  Static SQL, so that its plan is cached.
+ * are taken normalised.  cdp._golden_values makes the choice in C for any
+ * number of profiles (one or two in incremental resolution, every changed
+ * profile in a batch), streaming the member records in profile order.
  */
 CREATE FUNCTION cdp._golden_values(profile_ids pg_catalog.int8[])
 	RETURNS TABLE (profile_id pg_catalog.int8, record_count pg_catalog.int8,
@@ -582,7 +604,22 @@ CREATE FUNCTION cdp._golden_values(profile_ids pg_catalog.int8[])
 	LANGUAGE C STABLE STRICT ROWS 2;
 REVOKE EXECUTE ON FUNCTION cdp._golden_values(pg_catalog.int8[]) FROM PUBLIC;
 COMMENT ON FUNCTION cdp._golden_values(pg_catalog.int8[]) IS
-	'internal: the golden-record values of a few profiles (the small path of cdp._refresh_golden)';
+	'internal: the golden-record values of the given profiles (read by cdp._refresh_golden)';
+
+/*
+ * Recompute the golden records of the given profiles from
+ * cdp._golden_values (rows whose golden record did not change are not
+ * rewritten), then apply their overrides.
+ */
+/*
+ * The updated_at trigger of every table, in C: a batch rewrites hundreds of
+ * thousands of golden records, and the PL/pgSQL version (with its own
+ * search_path) cost several microseconds a row.  Same behaviour:
+ * updated_at becomes the transaction's timestamp, now().
+ */
+CREATE OR REPLACE FUNCTION cdp._touch_updated_at() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'cdp_touch_updated_at'
+	LANGUAGE C;
 
 CREATE FUNCTION cdp._refresh_golden(profile_ids pg_catalog.int8[]) RETURNS void
 	LANGUAGE plpgsql
@@ -591,124 +628,25 @@ AS $$
 DECLARE
 	rule	record;
 BEGIN
-	/*
-	 * A few profiles (incremental resolution): the same choice made by
-	 * cdp._golden_values, which skips starting up the fourteen ordered
-	 * aggregates below.  (The set-based statement is kept for large sets.)
-	 */
-	IF pg_catalog.cardinality(profile_ids) OPERATOR(pg_catalog.<=) 1000 THEN
-		UPDATE cdp.profiles p
-		   SET family_name = g.family_name,
-			   given_name = g.given_name,
-			   family_name_kana = g.family_name_kana,
-			   given_name_kana = g.given_name_kana,
-			   name_romaji = g.name_romaji,
-			   email = g.email,
-			   phone = g.phone,
-			   birth_date = g.birth_date,
-			   postal_code = g.postal_code,
-			   country_code = g.country_code,
-			   region = g.region,
-			   locality = g.locality,
-			   address_line1 = g.address_line1,
-			   address_line2 = g.address_line2,
-			   record_count = g.record_count,
-			   golden_updated_at = pg_catalog.now()
-		  FROM cdp._golden_values(profile_ids) g
-		 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id
-		   AND (p.family_name, p.given_name, p.family_name_kana, p.given_name_kana, p.name_romaji,
-				p.email, p.phone, p.birth_date, p.postal_code, p.country_code, p.region, p.locality,
-				p.address_line1, p.address_line2, p.record_count)
-			   IS DISTINCT FROM
-			   (g.family_name, g.given_name, g.family_name_kana, g.given_name_kana, g.name_romaji,
-				g.email, g.phone, g.birth_date, g.postal_code, g.country_code, g.region, g.locality,
-				g.address_line1, g.address_line2, g.record_count);
-	ELSE
-	WITH rules AS MATERIALIZED (
-		SELECT
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name') AS family_name,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name') AS given_name,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'family_name_kana') AS family_name_kana,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'given_name_kana') AS given_name_kana,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'name_romaji') AS name_romaji,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'email') AS email,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'phone') AS phone,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'birth_date') AS birth_date,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'postal_code') AS postal_code,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'country_code') AS country_code,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'region') AS region,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'locality') AS locality,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line1') AS address_line1,
-			   (SELECT s.criteria FROM cdp.survivorship_rules s WHERE s.attribute OPERATOR(pg_catalog.=) 'address_line2') AS address_line2
-	), g AS (
-		SELECT x.profile_id, pg_catalog.count(*) AS record_count,
-			   (pg_catalog.array_agg(x.family_name ORDER BY cdp._survivorship_key(rules.family_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.family_name IS NOT NULL))[1] AS family_name,
-			   (pg_catalog.array_agg(x.given_name ORDER BY cdp._survivorship_key(rules.given_name, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.given_name IS NOT NULL))[1] AS given_name,
-			   (pg_catalog.array_agg(x.family_name_kana ORDER BY cdp._survivorship_key(rules.family_name_kana, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name_kana, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.family_name_kana, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.family_name_kana IS NOT NULL))[1] AS family_name_kana,
-			   (pg_catalog.array_agg(x.given_name_kana ORDER BY cdp._survivorship_key(rules.given_name_kana, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name_kana, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.given_name_kana, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.given_name_kana IS NOT NULL))[1] AS given_name_kana,
-			   (pg_catalog.array_agg(x.name_romaji ORDER BY cdp._survivorship_key(rules.name_romaji, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.name_romaji, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.name_romaji, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.name_romaji IS NOT NULL))[1] AS name_romaji,
-			   (pg_catalog.array_agg(x.email ORDER BY cdp._survivorship_key(rules.email, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.email, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.email, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.email IS NOT NULL))[1] AS email,
-			   (pg_catalog.array_agg(x.phone ORDER BY cdp._survivorship_key(rules.phone, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.phone, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.phone, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.phone IS NOT NULL))[1] AS phone,
-			   (pg_catalog.array_agg(x.birth_date ORDER BY cdp._survivorship_key(rules.birth_date, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.birth_date, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.birth_date, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.birth_date IS NOT NULL))[1] AS birth_date,
-			   (pg_catalog.array_agg(x.postal_code ORDER BY cdp._survivorship_key(rules.postal_code, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.postal_code, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.postal_code, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.postal_code IS NOT NULL))[1] AS postal_code,
-			   (pg_catalog.array_agg(x.country_code ORDER BY cdp._survivorship_key(rules.country_code, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.country_code, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.country_code, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.country_code IS NOT NULL))[1] AS country_code,
-			   (pg_catalog.array_agg(x.region ORDER BY cdp._survivorship_key(rules.region, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.region, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.region, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.region IS NOT NULL))[1] AS region,
-			   (pg_catalog.array_agg(x.locality ORDER BY cdp._survivorship_key(rules.locality, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.locality, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.locality, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.locality IS NOT NULL))[1] AS locality,
-			   (pg_catalog.array_agg(x.address_line1 ORDER BY cdp._survivorship_key(rules.address_line1, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line1, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line1, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.address_line1 IS NOT NULL))[1] AS address_line1,
-			   (pg_catalog.array_agg(x.address_line2 ORDER BY cdp._survivorship_key(rules.address_line2, 1, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line2, 2, x.trust, x.recency, x.completeness) DESC NULLS LAST, cdp._survivorship_key(rules.address_line2, 3, x.trust, x.recency, x.completeness) DESC NULLS LAST,
-					x.record_id DESC) FILTER (WHERE x.address_line2 IS NOT NULL))[1] AS address_line2
-		  FROM (SELECT r.record_id, r.profile_id, r.family_name, r.given_name,
-					   r.family_name_kana, r.given_name_kana, r.name_romaji,
-					   (cdp._normalize_identifier('email', r.email)).value AS email,
-					   (cdp._normalize_identifier('phone', r.phone)).value AS phone,
-					   r.birth_date, r.postal_code, r.country_code, r.region, r.locality,
-					   r.address_line1, r.address_line2,
-					   s.trust_rank::pg_catalog.float8 AS trust,
-					   pg_catalog.date_part('epoch', COALESCE(r.source_updated_at, r.received_at)) AS recency,
-					   pg_catalog.num_nonnulls(r.family_name, r.given_name, r.family_name_kana,
-							r.given_name_kana, r.name_romaji, r.email, r.phone, r.birth_date,
-							r.postal_code, r.country_code, r.region, r.locality,
-							r.address_line1, r.address_line2)::pg_catalog.float8 AS completeness
-				  FROM cdp.source_records r
-				  JOIN cdp.sources s ON s.source_id OPERATOR(pg_catalog.=) r.source_id
-				 WHERE r.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)) x
-		 CROSS JOIN rules
-		 GROUP BY x.profile_id
-	)
 	UPDATE cdp.profiles p
 	   SET family_name = g.family_name,
-			   given_name = g.given_name,
-			   family_name_kana = g.family_name_kana,
-			   given_name_kana = g.given_name_kana,
-			   name_romaji = g.name_romaji,
-			   email = g.email,
-			   phone = g.phone,
-			   birth_date = g.birth_date,
-			   postal_code = g.postal_code,
-			   country_code = g.country_code,
-			   region = g.region,
-			   locality = g.locality,
-			   address_line1 = g.address_line1,
-			   address_line2 = g.address_line2,
+		   given_name = g.given_name,
+		   family_name_kana = g.family_name_kana,
+		   given_name_kana = g.given_name_kana,
+		   name_romaji = g.name_romaji,
+		   email = g.email,
+		   phone = g.phone,
+		   birth_date = g.birth_date,
+		   postal_code = g.postal_code,
+		   country_code = g.country_code,
+		   region = g.region,
+		   locality = g.locality,
+		   address_line1 = g.address_line1,
+		   address_line2 = g.address_line2,
 		   record_count = g.record_count,
 		   golden_updated_at = pg_catalog.now()
-	  FROM g
+	  FROM cdp._golden_values(profile_ids) g
 	 WHERE p.profile_id OPERATOR(pg_catalog.=) g.profile_id
-	   AND p.profile_id OPERATOR(pg_catalog.=) ANY (profile_ids)
-	   -- rows whose golden record did not change are not rewritten
 	   AND (p.family_name, p.given_name, p.family_name_kana, p.given_name_kana, p.name_romaji,
 			p.email, p.phone, p.birth_date, p.postal_code, p.country_code, p.region, p.locality,
 			p.address_line1, p.address_line2, p.record_count)
@@ -716,7 +654,6 @@ BEGIN
 		   (g.family_name, g.given_name, g.family_name_kana, g.given_name_kana, g.name_romaji,
 			g.email, g.phone, g.birth_date, g.postal_code, g.country_code, g.region, g.locality,
 			g.address_line1, g.address_line2, g.record_count);
-	END IF;
 
 	FOR rule IN
 		SELECT DISTINCT o.attribute,
@@ -782,6 +719,9 @@ CREATE FUNCTION cdp.resolve(progress_every pg_catalog.int8 DEFAULT 100000,
 							OUT records_changed pg_catalog.int8, OUT elapsed interval)
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	-- (its statements are large joins and writes that compilation does not
+	-- speed up: at 200,000 records JIT cost half a second of one statement)
+	SET jit = off
 AS $$
 DECLARE
 	started		timestamptz := pg_catalog.clock_timestamp();

@@ -245,6 +245,18 @@ VALUES (2, 'hh-web-ichiro', NULL, 'Satou Ichiro', '045-111-0005'),
        (2, 'hh-web-aya', NULL, 'Aya Sato', '045-111-0007');
 SELECT records, profiles_created FROM cdp.resolve(0);
 SELECT * FROM members WHERE records LIKE 'hh-%';
+-- the words of a romaji name, as both ways of checking split them: at
+-- white space (the ideographic space too) and commas, empty keys left out,
+-- in byte order; NULL in, NULL out
+SELECT cdp._romaji_words('Satou  Ichiro') AS spaces, cdp._romaji_words('ICHIRO,SATO') AS comma,
+       cdp._romaji_words('Jirou' || U&'\3000' || 'Satoh') AS ideographic,
+       cdp._romaji_words(' , ') AS separators_only, cdp._romaji_words('') AS empty,
+       cdp._romaji_words(NULL) AS null_name;
+-- a full run compares the holders' names in C, a run over given records
+-- asks SQL: both give every record the same component
+SELECT count(*) AS records, count(*) FILTER (WHERE f.component IS DISTINCT FROM s.component) AS different
+  FROM cdp._cluster(NULL) f
+  FULL JOIN cdp._cluster((SELECT array_agg(record_id) FROM cdp.source_records)) s USING (record_id);
 -- the deciding keys of the shared values
 SELECT i.kind, i.value, string_agg(r.source_record_key || '=' || coalesce(cdp.kana_key(r.given_name_kana), '-')
                                    || '/' || coalesce(cdp.normalize_name(r.given_name), '-')
@@ -279,6 +291,31 @@ SELECT count(*) AS mismatched FROM cdp.identifiers i JOIN cdp.source_records r U
  WHERE i.profile_id IS DISTINCT FROM r.profile_id;
 SELECT count(*) AS bad_counts FROM cdp.profiles p
  WHERE record_count <> (SELECT count(*) FROM cdp.source_records r WHERE r.profile_id = p.profile_id);
+
+-- a batch (over 1000 records) carries consent over a merge: Ken gave
+-- consent on his second profile; a new record joins it to his first, older
+-- one, which survives and now holds the grant (with no consent data at all
+-- a batch skips this refresh)
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'bulk-ken-1', 'ken1@example.org');
+SELECT records FROM cdp.resolve(0);
+SELECT profile_id AS ken_first FROM cdp.source_records WHERE source_record_key = 'bulk-ken-1' \gset
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (2, 'bulk-ken-2', 'ken2@example.org');
+SELECT records FROM cdp.resolve(0);
+SELECT cdp.record_consent('email_marketing', 'granted', profile_id => profile_id, collected_at => '2025-01-01') IS NOT NULL
+       AS recorded
+  FROM cdp.source_records WHERE source_record_key = 'bulk-ken-2';
+INSERT INTO cdp.source_records (source_id, source_record_key, email, attributes)
+VALUES (3, 'bulk-ken-3', 'ken1@example.org', '{"email": "ken2@example.org"}');
+INSERT INTO cdp.source_records (source_id, source_record_key, email)
+SELECT 1, 'bulk-' || g, 'bulk' || g || '@example.org' FROM generate_series(1, 1100) g;
+SELECT records, profiles_merged FROM cdp.resolve(0);
+SELECT string_agg(r.source_record_key, ' ' ORDER BY r.source_record_key) AS records, c.purpose, c.granted,
+       p.profile_id = :ken_first AS older_id
+  FROM cdp.source_records r
+  JOIN cdp.profiles p ON p.profile_id = r.profile_id
+  LEFT JOIN cdp.consent_current c ON c.profile_id = p.profile_id
+ WHERE r.source_record_key LIKE 'bulk-ken-%'
+ GROUP BY c.purpose, c.granted, p.profile_id;
 
 DROP VIEW members;
 DROP EXTENSION cdp;

@@ -67,6 +67,24 @@ SELECT s.source_key, r.source_record_key, r.family_name
 -- updated_at follows updates
 UPDATE cdp.source_records SET updated_at = '2000-01-01' WHERE source_record_key = 'C-001';
 SELECT bool_and(updated_at > '2000-01-02') AS touched FROM cdp.source_records WHERE source_record_key = 'C-001';
+-- to the transaction's timestamp
+BEGIN;
+UPDATE cdp.source_records SET family_name = family_name WHERE source_record_key = 'C-001';
+SELECT bool_and(updated_at = now()) AS transaction_time FROM cdp.source_records WHERE source_record_key = 'C-001';
+COMMIT;
+-- the trigger needs a timestamptz column updated_at (42703) and to run
+-- BEFORE UPDATE for each row (39P01); nothing changes
+CREATE TEMP TABLE touch_misuse (x int);
+INSERT INTO touch_misuse VALUES (1);
+CREATE TRIGGER touch_misuse BEFORE UPDATE ON touch_misuse FOR EACH ROW EXECUTE FUNCTION cdp._touch_updated_at();
+UPDATE touch_misuse SET x = 2;
+\echo :SQLSTATE
+DROP TRIGGER touch_misuse ON touch_misuse;
+CREATE TRIGGER touch_misuse AFTER UPDATE ON touch_misuse FOR EACH ROW EXECUTE FUNCTION cdp._touch_updated_at();
+UPDATE touch_misuse SET x = 3;
+\echo :SQLSTATE
+SELECT x FROM touch_misuse;
+DROP TABLE touch_misuse;
 
 -- identifiers: kinds are declared, values are never blank, duplicates are one row
 INSERT INTO cdp.identifiers (record_id, kind, value, raw_value)

@@ -40,6 +40,7 @@
 #include "access/skey.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "access/xact.h"
@@ -401,4 +402,34 @@ cdp_tombstone_check(PG_FUNCTION_ARGS)
 					   hit.request_id),
 			 errhint("The person asked to be erased: do not load their data again.  The setting reingestion in cdp.dsr_settings can flag instead of refuse.")));
 	PG_RETURN_NULL();			/* not reached */
+}
+
+PG_FUNCTION_INFO_V1(cdp_tombstones_absent);
+
+/*
+ * cdp._tombstones_absent() returns whether no tombstone can match anything
+ * this transaction loads: cdp.tombstones does not exist or has no pages.
+ * It takes the shared advisory lock the trigger takes, so the answer holds
+ * until the transaction ends: no erasure can write a tombstone meanwhile.
+ * A batch that skips the row triggers (session_replication_role =
+ * replica) asks it first and skips them only when it is true; the size is
+ * checked, not the rows, so no snapshot can hide an erasure's tombstones.
+ */
+Datum
+cdp_tombstones_absent(PG_FUNCTION_ARGS)
+{
+	Oid			namespace = get_namespace_oid("cdp", false);
+	Oid			tombstones_oid = get_relname_relid("tombstones", namespace);
+	LOCKTAG		tag;
+	Relation	tombstones;
+	bool		absent;
+
+	if (!OidIsValid(tombstones_oid))
+		PG_RETURN_BOOL(true);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, (uint32) tombstones_oid, 1);
+	(void) LockAcquire(&tag, ShareLock, false, false);
+	tombstones = table_open(tombstones_oid, AccessShareLock);
+	absent = RelationGetNumberOfBlocks(tombstones) == 0;
+	table_close(tombstones, AccessShareLock);
+	PG_RETURN_BOOL(absent);
 }

@@ -75,6 +75,9 @@ typedef struct Clustering
 	int64		records_cap;
 	bool	   *named;			/* has a given name, kana reading or romaji name */
 	bool		any_named;
+	/* full runs: each named record's entry in names, -1 for the others */
+	int32	   *name_entry;
+	HouseholdNames names;
 
 	IdentifierKind *kinds;
 	int			nkinds;
@@ -232,7 +235,7 @@ load_kinds(Clustering *c, MemoryContext cxt)
 typedef struct RecordRow
 {
 	int64		record_id;
-	bool		named;
+	int32		name_entry;		/* -1: no name */
 } RecordRow;
 
 static int
@@ -289,8 +292,17 @@ scan_records(Clustering *c, MemoryContext cxt)
 		if (nrows >= cap)
 			rows = identity_grow_array(rows, sizeof(RecordRow), &cap, nrows + 1);
 		rows[nrows].record_id = DatumGetInt64(slot->tts_values[a_record - 1]);
-		rows[nrows].named = !slot->tts_isnull[a_names[0] - 1] ||
-			!slot->tts_isnull[a_names[1] - 1] || !slot->tts_isnull[a_names[2] - 1];
+		rows[nrows].name_entry = -1;
+		if (!slot->tts_isnull[a_names[0] - 1] || !slot->tts_isnull[a_names[1] - 1] ||
+			!slot->tts_isnull[a_names[2] - 1])
+		{
+			text	   *names[3];
+
+			for (int n = 0; n < 3; n++)
+				names[n] = slot->tts_isnull[a_names[n] - 1] ? NULL
+					: DatumGetTextPP(slot->tts_values[a_names[n] - 1]);
+			rows[nrows].name_entry = household_names_add(&c->names, names[0], names[1], names[2]);
+		}
 		if (nrows > 0 && rows[nrows].record_id < rows[nrows - 1].record_id)
 			sorted = false;
 		nrows++;
@@ -306,11 +318,13 @@ scan_records(Clustering *c, MemoryContext cxt)
 	c->records_cap = Max(nrows, 1);
 	c->record_ids = MemoryContextAllocHuge(cxt, sizeof(int64) * c->records_cap);
 	c->named = MemoryContextAllocHuge(cxt, sizeof(bool) * c->records_cap);
+	c->name_entry = MemoryContextAllocHuge(cxt, sizeof(int32) * c->records_cap);
 	for (i = 0; i < nrows; i++)
 	{
 		c->record_ids[i] = rows[i].record_id;
-		c->named[i] = rows[i].named;
-		c->any_named |= rows[i].named;
+		c->name_entry[i] = rows[i].name_entry;
+		c->named[i] = rows[i].name_entry >= 0;
+		c->any_named |= c->named[i];
 		progress(c, "records loaded:", i + 1);
 	}
 	c->nrecords = nrows;
@@ -595,12 +609,8 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
  * holders are counted over all records, also when only some are
  * clustered, so a subset run decides as a full run does.
  */
-/* the sorted romaji_key words of a romaji name (NULL: none) */
-#define ROMAJI_WORDS(col) \
-	"(CASE WHEN " col " IS NOT NULL THEN ARRAY(" \
-	" SELECT t.k FROM (SELECT cdp.romaji_key(w) AS k" \
-	"  FROM pg_catalog.regexp_split_to_table(" col ", '[[:space:],]+') w) t" \
-	" WHERE t.k OPERATOR(pg_catalog.<>) '' ORDER BY t.k COLLATE \"C\") END)"
+/* the sorted romaji_key words of a romaji name (NULL: none; household.c) */
+#define ROMAJI_WORDS(col) "cdp._romaji_words(" col ")"
 #define ROMAJI_KNOWN(col) \
 	"(pg_catalog.cardinality(" ROMAJI_WORDS(col) ") OPERATOR(pg_catalog.>) 0)"
 
@@ -753,6 +763,70 @@ open_shared_values(Clustering *c)
 	return portal;
 }
 
+/*
+ * A full run that scanned the records has their names' keys: the holders
+ * of each value that two named records or more hold (of a kind with the
+ * check, linking, within its cap) are compared here, pair by pair until
+ * two differ, as the queries above compare them.
+ */
+static void
+mark_shared_from_names(Clustering *c)
+{
+	int32	   *named_holders = palloc0_array(int32, Max(c->vt.nvalues, 1));
+	int64	   *first = palloc_array(int64, (Size) c->vt.nvalues + 1);
+	int32	   *holders;
+	int64		nholders = 0;
+	int64		row;
+	int32		v;
+
+	for (row = 0; row < c->nrows; row++)
+	{
+		IdentifierKind *k;
+
+		v = c->row_value[row];
+		k = &c->kinds[c->vt.kind[v]];
+		if (c->named[c->row_record[row]] && k->household && k->links &&
+			(k->cap == 0 || c->vt.count[v] <= k->cap))
+			named_holders[v]++;
+	}
+	for (v = 0; v < c->vt.nvalues; v++)
+	{
+		first[v] = nholders;
+		if (named_holders[v] >= 2)
+			nholders += named_holders[v];
+		named_holders[v] = 0;	/* now: how many are filled in */
+	}
+	first[c->vt.nvalues] = nholders;
+	if (nholders == 0)
+		return;
+	holders = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * nholders);
+	for (row = 0; row < c->nrows; row++)
+	{
+		int32		r = c->row_record[row];
+
+		v = c->row_value[row];
+		if (first[v + 1] > first[v] && c->named[r])
+			holders[first[v] + named_holders[v]++] = c->name_entry[r];
+	}
+	for (v = 0; v < c->vt.nvalues; v++)
+	{
+		int64		i,
+					j;
+		bool		differ = false;
+
+		for (i = first[v]; i < first[v + 1] && !differ; i++)
+			for (j = i + 1; j < first[v + 1] && !differ; j++)
+				differ = household_names_differ(&c->names, holders[i], holders[j]);
+		if (differ)
+			c->vt.count[v] = -1;
+		if ((v & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pfree(holders);
+	pfree(first);
+	pfree(named_holders);
+}
+
 /* mark the shared values (count -1: junk, see value_is_junk) */
 static void
 mark_shared(Clustering *c, ArrayType *record_ids)
@@ -761,6 +835,11 @@ mark_shared(Clustering *c, ArrayType *record_ids)
 
 	if (c->vt.nvalues == 0)
 		return;
+	if (record_ids == NULL && c->name_entry != NULL)
+	{
+		mark_shared_from_names(c);
+		return;
+	}
 	if (record_ids)
 		portal = open_cursor(shared_subset_query, record_ids);
 	else if ((portal = open_shared_values(c)) == NULL)

@@ -69,11 +69,15 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 			  const FsRecords *recs, FsPairCallback callback, void *arg)
 {
 	BlockEntry *entries;
+	uint64	   *keys;
 
 	if (recs->nrecords < 2)
 		return;
 	entries = MemoryContextAllocHuge(CurrentMemoryContext,
 									 sizeof(BlockEntry) * recs->nrecords);
+	/* each record's key hash under each rule but the last (0: no key) */
+	keys = MemoryContextAllocHuge(CurrentMemoryContext,
+								  sizeof(uint64) * recs->nrecords * Max(nrules - 1, 1));
 	for (int r = 0; r < nrules; r++)
 	{
 		const FsBlocking *blk = &rules[r];
@@ -99,6 +103,8 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 				entries[n].rec = i;
 				n++;
 			}
+			if (r < nrules - 1)
+				keys[(Size) r * recs->nrecords + i] = ok ? (h == 0 ? 1 : h) : 0;
 		}
 		qsort(entries, n, sizeof(BlockEntry), cmp_entry);
 		for (int start = 0; start < n;)
@@ -147,9 +153,15 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 					if (!exact && !rule_holds(blk, recs, a, b))
 						continue;
 					for (int e = 0; e < r && !earlier; e++)
-						earlier = rule_holds(&rules[e], recs, a, b);
+					{
+						const uint64 *ek = keys + (Size) e * recs->nrecords;
+
+						/* equal keys hash equal: most pairs are told apart here */
+						earlier = ek[a] != 0 && ek[a] == ek[b] && rule_holds(&rules[e], recs, a, b);
+					}
 					if (!earlier && !callback(a, b, arg))
 					{
+						pfree(keys);
 						pfree(entries);
 						return;
 					}
@@ -157,5 +169,6 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 			start = end;
 		}
 	}
+	pfree(keys);
 	pfree(entries);
 }

@@ -1,20 +1,37 @@
 /*-------------------------------------------------------------------------
  *
  * golden.c
- *	  cdp._golden_values(profile_ids): the golden-record values of a few
- *	  profiles, for the small path of cdp._refresh_golden (incremental
- *	  resolution refreshes one or two profiles per record).
+ *	  cdp._golden_values(profile_ids): the golden-record values of any
+ *	  number of profiles, from which cdp._refresh_golden updates
+ *	  cdp.profiles (incremental resolution asks for one or two profiles,
+ *	  a batch for every profile it changed).
  *
- * The choice is the one the set-based query of cdp._refresh_golden makes:
- * per attribute, among the member records with a non-NULL value, the first
+ * Per attribute, among the member records with a non-NULL value, the first
  * in the order of the attribute's criteria in cdp.survivorship_rules (the
  * first three; each a key, higher wins, a NULL key last: trust = the
  * source's trust_rank, recency = source_updated_at else received_at as
  * epoch seconds, completeness = how many attributes the record has), the
  * larger record id breaking ties.  E-mail and phone are taken normalised.
- * That query spends most of its time starting up fourteen ordered
- * aggregates; here two saved plans read the rules and the member records
- * and the choice is a loop.
+ * (The regression test identity_incremental holds the same choice written
+ * as a set-based SQL statement and compares the two.)
+ *
+ * Two saved plans read the rules and the member records; the members come
+ * through a cursor in profile order, ten thousand rows a fetch, and each
+ * attribute's survivor is kept as the rows stream by.  When a fetch ends in
+ * the middle of a profile, only the current survivors (at most one row per
+ * attribute) are copied out of the fetch before it is freed, so memory
+ * stays bounded by the fetch size however many profiles are asked for and
+ * however many records a profile has.
+ *
+ * The members query keeps one generic plan for every size (incremental
+ * resolution pays no planning).  It joins the records to the distinct ids
+ * in id order rather than testing "profile_id = ANY ($1)": with good
+ * statistics both are an index probe per id that needs no sort, but with
+ * none (a table never analysed) the ANY form becomes a bitmap or table scan
+ * that compares each row with the whole array (a lossy bitmap's recheck,
+ * a filter), quadratic for a batch, where the join becomes a hash join.
+ * For the 82,000 profiles of a 200,000-record batch the query takes about
+ * 0.7 to 0.9 s, up to a third of it normalising e-mail and phone.
  *
  * src/identity/golden.c
  *
@@ -31,10 +48,14 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #define GOLDEN_NATTRS 14
 #define GOLDEN_NCRITERIA 3
+
+/* member rows read per cursor fetch */
+#define GOLDEN_FETCH 10000
 
 /* the attributes, in the order of the members query and of the result */
 static const char *const golden_attrs[GOLDEN_NATTRS] = {
@@ -51,6 +72,18 @@ static const char *const golden_attrs[GOLDEN_NATTRS] = {
 #define COL_TRUST	(COL_FIRST_ATTR + GOLDEN_NATTRS)
 #define COL_RECENCY (COL_TRUST + 1)
 #define COL_COMPLETENESS (COL_TRUST + 2)
+#define GOLDEN_NCOLS COL_COMPLETENESS
+
+/*
+ * A member row taken apart once (column c at index c - 1); the Datums of
+ * the text columns point into tup.
+ */
+typedef struct GoldenRow
+{
+	HeapTuple	tup;
+	Datum		values[GOLDEN_NCOLS];
+	bool		nulls[GOLDEN_NCOLS];
+} GoldenRow;
 
 static const char rules_query[] =
 "SELECT s.attribute, s.criteria FROM cdp.survivorship_rules s";
@@ -68,9 +101,9 @@ static const char members_query[] =
 "  r.given_name_kana, r.name_romaji, r.email, r.phone, r.birth_date,"
 "  r.postal_code, r.country_code, r.region, r.locality,"
 "  r.address_line1, r.address_line2)::pg_catalog.float8"
-" FROM cdp.source_records r"
+" FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($1) u (id) ORDER BY u.id) i"
+" JOIN cdp.source_records r ON r.profile_id OPERATOR(pg_catalog.=) i.id"
 " JOIN cdp.sources s ON s.source_id OPERATOR(pg_catalog.=) r.source_id"
-" WHERE r.profile_id OPERATOR(pg_catalog.=) ANY ($1)"
 " ORDER BY r.profile_id";
 
 /* plans kept for the backend's life (revalidated by the plan cache) */
@@ -78,11 +111,12 @@ static SPIPlanPtr rules_plan = NULL;
 static SPIPlanPtr members_plan = NULL;
 
 static SPIPlanPtr
-saved_plan(SPIPlanPtr *slot, const char *query, int nargs, Oid *argtypes)
+saved_plan(SPIPlanPtr *slot, const char *query, int nargs, Oid *argtypes,
+		   int cursor_options)
 {
 	if (*slot == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(query, nargs, argtypes, cursor_options);
 
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "cdp._golden_values: could not prepare a query: %s",
@@ -121,7 +155,7 @@ load_rules(int crit[GOLDEN_NATTRS][GOLDEN_NCRITERIA])
 	uint64		i;
 
 	memset(crit, 0, sizeof(int) * GOLDEN_NATTRS * GOLDEN_NCRITERIA);
-	if (SPI_execute_plan(saved_plan(&rules_plan, rules_query, 0, NULL), NULL, NULL, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(saved_plan(&rules_plan, rules_query, 0, NULL, 0), NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cdp._golden_values: reading cdp.survivorship_rules failed");
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -161,35 +195,26 @@ load_rules(int crit[GOLDEN_NATTRS][GOLDEN_NCRITERIA])
 
 /* a member record's key in a column (NULL: none) */
 static inline bool
-row_key(HeapTuple tup, TupleDesc desc, int col, float8 *key)
+row_key(const GoldenRow *row, int col, float8 *key)
 {
-	bool		isnull;
-	Datum		d;
-
-	if (col == CRIT_NONE)
+	if (col == CRIT_NONE || row->nulls[col - 1])
 		return false;
-	d = SPI_getbinval(tup, desc, col, &isnull);
-	if (isnull)
-		return false;
-	*key = DatumGetFloat8(d);
+	*key = DatumGetFloat8(row->values[col - 1]);
 	return true;
 }
 
-/* whether member row i goes before row j for an attribute with these criteria */
+/* whether member row ri goes before row rj for an attribute with these criteria */
 static bool
-row_before(HeapTuple ti, HeapTuple tj, TupleDesc desc, const int *crit)
+row_before(const GoldenRow *ri, const GoldenRow *rj, const int *crit)
 {
-	bool		isnull;
-	int64		ri;
-	int64		rj;
 	int			n;
 
 	for (n = 0; n < GOLDEN_NCRITERIA; n++)
 	{
 		float8		ki = 0;
 		float8		kj = 0;
-		bool		has_i = row_key(ti, desc, crit[n], &ki);
-		bool		has_j = row_key(tj, desc, crit[n], &kj);
+		bool		has_i = row_key(ri, crit[n], &ki);
+		bool		has_j = row_key(rj, crit[n], &kj);
 		int			cmp;
 
 		if (!has_i && !has_j)
@@ -202,9 +227,98 @@ row_before(HeapTuple ti, HeapTuple tj, TupleDesc desc, const int *crit)
 		if (cmp != 0)
 			return cmp > 0;		/* higher first */
 	}
-	ri = DatumGetInt64(SPI_getbinval(ti, desc, COL_RECORD, &isnull));
-	rj = DatumGetInt64(SPI_getbinval(tj, desc, COL_RECORD, &isnull));
-	return ri > rj;
+	return DatumGetInt64(ri->values[COL_RECORD - 1]) > DatumGetInt64(rj->values[COL_RECORD - 1]);
+}
+
+/*
+ * The profile being read: its id, how many member rows went by, and per
+ * attribute the row holding its survivor so far (NULL: no value yet).  A
+ * survivor points into the current fetch's rows, or into carry[cur] when
+ * it came from an earlier fetch.
+ */
+typedef struct GoldenProfile
+{
+	bool		active;
+	int64		profile_id;
+	int64		nrecords;
+	GoldenRow  *best[GOLDEN_NATTRS];
+	MemoryContext carry[2];
+	int			cur;
+} GoldenProfile;
+
+/* the profile's row of the result */
+static void
+emit_profile(GoldenProfile *gp, ReturnSetInfo *rsinfo)
+{
+	Datum		values[2 + GOLDEN_NATTRS];
+	bool		nulls[2 + GOLDEN_NATTRS];
+	int			a;
+
+	if (!gp->active)
+		return;
+	values[0] = Int64GetDatum(gp->profile_id);
+	nulls[0] = false;
+	values[1] = Int64GetDatum(gp->nrecords);
+	nulls[1] = false;
+	for (a = 0; a < GOLDEN_NATTRS; a++)
+	{
+		if (gp->best[a] == NULL)
+		{
+			values[2 + a] = (Datum) 0;
+			nulls[2 + a] = true;
+		}
+		else
+		{
+			values[2 + a] = gp->best[a]->values[COL_FIRST_ATTR - 1 + a];
+			nulls[2 + a] = false;
+		}
+	}
+	/* copied into the result's context */
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	gp->active = false;
+}
+
+/*
+ * Before a fetch is freed: copy the current profile's survivors into the
+ * other carry context (a row that survives for several attributes once),
+ * then empty the one that held the previous copies.
+ */
+static void
+carry_survivors(GoldenProfile *gp, TupleDesc desc)
+{
+	int			next = 1 - gp->cur;
+	GoldenRow  *copies[GOLDEN_NATTRS];
+	int			ncopies = 0;
+	MemoryContext oldcxt;
+	int			a;
+
+	MemoryContextReset(gp->carry[next]);
+	oldcxt = MemoryContextSwitchTo(gp->carry[next]);
+	for (a = 0; a < GOLDEN_NATTRS; a++)
+	{
+		GoldenRow  *orig = gp->best[a];
+		GoldenRow  *copy;
+		int			b;
+
+		if (orig == NULL)
+			continue;
+		for (b = 0; b < ncopies; b++)
+			if (copies[b] == orig)
+				break;
+		if (b < ncopies)
+			continue;			/* copied already */
+		copy = palloc(sizeof(GoldenRow));
+		copy->tup = heap_copytuple(orig->tup);
+		heap_deform_tuple(copy->tup, desc, copy->values, copy->nulls);
+		copies[ncopies++] = copy;
+		/* the same row may be the survivor of later attributes too */
+		for (b = a; b < GOLDEN_NATTRS; b++)
+			if (gp->best[b] == orig)
+				gp->best[b] = copy;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(gp->carry[gp->cur]);
+	gp->cur = next;
 }
 
 PG_FUNCTION_INFO_V1(cdp_golden_values);
@@ -221,10 +335,10 @@ cdp_golden_values(PG_FUNCTION_ARGS)
 	int			crit[GOLDEN_NATTRS][GOLDEN_NCRITERIA];
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	Datum		args[1];
-	SPITupleTable *tuptable;
-	TupleDesc	desc;
-	uint64		nrows;
-	uint64		start;
+	Portal		portal;
+	TupleDesc	desc = NULL;
+	MemoryContext fetchcxt;
+	GoldenProfile gp;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
@@ -236,57 +350,76 @@ cdp_golden_values(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	load_rules(crit);
-	if (SPI_execute_plan(saved_plan(&members_plan, members_query, 1, argtypes), args, NULL, true, 0)
-		!= SPI_OK_SELECT)
-		elog(ERROR, "cdp._golden_values: reading the member records failed");
-	tuptable = SPI_tuptable;
-	desc = tuptable->tupdesc;
-	nrows = SPI_processed;
 
-	for (start = 0; start < nrows;)
+	/* children of the SPI procedure context: gone with SPI_finish */
+	fetchcxt = AllocSetContextCreate(CurrentMemoryContext, "cdp golden fetch",
+									 ALLOCSET_DEFAULT_SIZES);
+	memset(&gp, 0, sizeof(gp));
+	gp.carry[0] = AllocSetContextCreate(CurrentMemoryContext, "cdp golden survivors",
+										ALLOCSET_SMALL_SIZES);
+	gp.carry[1] = AllocSetContextCreate(CurrentMemoryContext, "cdp golden survivors",
+										ALLOCSET_SMALL_SIZES);
+
+	portal = SPI_cursor_open(NULL,
+							 saved_plan(&members_plan, members_query, 1, argtypes,
+										CURSOR_OPT_GENERIC_PLAN | CURSOR_OPT_NO_SCROLL),
+							 args, NULL, true);
+	for (;;)
 	{
-		bool		isnull;
-		int64		profile_id = DatumGetInt64(SPI_getbinval(tuptable->vals[start], desc, COL_PROFILE, &isnull));
-		uint64		end;
-		Datum		values[2 + GOLDEN_NATTRS];
-		bool		nulls[2 + GOLDEN_NATTRS];
-		int			a;
+		SPITupleTable *tuptable;
+		uint64		nrows;
+		uint64		i;
+		GoldenRow  *rows;
 
-		for (end = start + 1; end < nrows; end++)
-			if (DatumGetInt64(SPI_getbinval(tuptable->vals[end], desc, COL_PROFILE, &isnull)) != profile_id)
-				break;
-		values[0] = Int64GetDatum(profile_id);
-		nulls[0] = false;
-		values[1] = Int64GetDatum((int64) (end - start));
-		nulls[1] = false;
-		for (a = 0; a < GOLDEN_NATTRS; a++)
-		{
-			HeapTuple	best = NULL;
-			uint64		i;
-
-			for (i = start; i < end; i++)
-			{
-				HeapTuple	tup = tuptable->vals[i];
-
-				(void) SPI_getbinval(tup, desc, COL_FIRST_ATTR + a, &isnull);
-				if (isnull)
-					continue;
-				if (best == NULL || row_before(tup, best, desc, crit[a]))
-					best = tup;
-			}
-			if (best == NULL)
-			{
-				values[2 + a] = (Datum) 0;
-				nulls[2 + a] = true;
-			}
-			else
-				values[2 + a] = SPI_getbinval(best, desc, COL_FIRST_ATTR + a, &nulls[2 + a]);
-		}
-		/* copied into the result's context before SPI lets go of the rows */
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		start = end;
 		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, GOLDEN_FETCH);
+		tuptable = SPI_tuptable;
+		nrows = SPI_processed;
+		if (desc == NULL)
+		{
+			desc = CreateTupleDescCopy(tuptable->tupdesc);
+			if (desc->natts != GOLDEN_NCOLS)
+				elog(ERROR, "cdp._golden_values: unexpected member row type");
+		}
+		if (nrows == 0)
+		{
+			SPI_freetuptable(tuptable);
+			break;
+		}
+		rows = MemoryContextAlloc(fetchcxt, nrows * sizeof(GoldenRow));
+		for (i = 0; i < nrows; i++)
+		{
+			GoldenRow  *row = &rows[i];
+			int64		profile_id;
+			int			a;
+
+			row->tup = tuptable->vals[i];
+			heap_deform_tuple(row->tup, desc, row->values, row->nulls);
+			profile_id = DatumGetInt64(row->values[COL_PROFILE - 1]);
+			if (!gp.active || profile_id != gp.profile_id)
+			{
+				emit_profile(&gp, rsinfo);
+				gp.active = true;
+				gp.profile_id = profile_id;
+				gp.nrecords = 0;
+				memset(gp.best, 0, sizeof(gp.best));
+			}
+			gp.nrecords++;
+			for (a = 0; a < GOLDEN_NATTRS; a++)
+			{
+				if (row->nulls[COL_FIRST_ATTR - 1 + a])
+					continue;
+				if (gp.best[a] == NULL || row_before(row, gp.best[a], crit[a]))
+					gp.best[a] = row;
+			}
+		}
+		/* the last profile may go on in the next fetch */
+		carry_survivors(&gp, desc);
+		SPI_freetuptable(tuptable);
+		MemoryContextReset(fetchcxt);
 	}
+	emit_profile(&gp, rsinfo);
+	SPI_cursor_close(portal);
 	SPI_finish();
 	return (Datum) 0;
 }

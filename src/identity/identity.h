@@ -11,6 +11,8 @@
 #ifndef CDP_IDENTITY_H
 #define CDP_IDENTITY_H
 
+#include "lib/stringinfo.h"
+
 /*
  * A disjoint-set forest over the dense indexes 0..n-1, with path compression
  * and union by size.  The arrays are allocated in the caller's memory
@@ -60,6 +62,40 @@ extern int32 value_table_lookup(const ValueTable *vt, int16 kind, const char *da
 
 /* qsort order of value ids: kind (as ranked), hash, length, bytes */
 extern int	value_table_compare(const ValueTable *vt, int32 a, int32 b);
+
+/*
+ * The given names of records as the household check compares them
+ * (household.c): per entry the keys of the kana reading, of the kanji
+ * name and of the romaji name's words (offsets into one arena, -1: none).
+ */
+typedef struct HouseholdName
+{
+	int64		kana;			/* cdp.kana_key(given_name_kana) */
+	int64		kana_romaji;	/* cdp.romaji_key(given_name_kana) */
+	int64		name;			/* cdp.normalize_name(given_name) */
+	int64		words;			/* cdp._romaji_words(name_romaji), NUL-separated */
+	int32		kana_len;
+	int32		kana_romaji_len;
+	int32		name_len;
+	int32		words_len;
+	int32		nwords;
+	bool		romaji_null;	/* name_romaji IS NULL */
+} HouseholdName;
+
+typedef struct HouseholdNames
+{
+	HouseholdName *entries;
+	int32		n;
+	int64		cap;
+	char	   *arena;
+	int64		arena_len;
+	int64		arena_cap;
+} HouseholdNames;
+
+extern int	household_romaji_words(const char *str, int len, StringInfo out);
+extern int32 household_names_add(HouseholdNames *hn, text *given_name_kana, text *given_name,
+								 text *name_romaji);
+extern bool household_names_differ(const HouseholdNames *hn, int32 a, int32 b);
 
 /* grow an array of elements of elem_size bytes to hold at least need */
 extern void *identity_grow_array(void *array, Size elem_size, int64 *capacity, int64 need);
