@@ -167,28 +167,24 @@ CREATE FUNCTION cdp._consent_log_changes() RETURNS trigger
 COMMENT ON FUNCTION cdp._consent_log_changes() IS
 	'internal: logs the profiles whose consent state a statement changed, and tells every session';
 
-CREATE TRIGGER consent_current_inserted AFTER INSERT ON cdp.consent_current
-	REFERENCING NEW TABLE AS changed_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
-CREATE TRIGGER consent_current_updated AFTER UPDATE ON cdp.consent_current
-	REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
-CREATE TRIGGER consent_current_deleted AFTER DELETE ON cdp.consent_current
-	REFERENCING OLD TABLE AS changed_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
-CREATE TRIGGER consent_current_truncated AFTER TRUNCATE ON cdp.consent_current
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
-CREATE TRIGGER processing_restrictions_inserted AFTER INSERT ON cdp.processing_restrictions
-	REFERENCING NEW TABLE AS changed_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
-CREATE TRIGGER processing_restrictions_updated AFTER UPDATE ON cdp.processing_restrictions
-	REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
-CREATE TRIGGER processing_restrictions_deleted AFTER DELETE ON cdp.processing_restrictions
-	REFERENCING OLD TABLE AS changed_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
-CREATE TRIGGER processing_restrictions_truncated AFTER TRUNCATE ON cdp.processing_restrictions
-	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes();
+-- the same four statement triggers on both tables, named after table and event
+DO $$
+DECLARE
+	t	text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['consent_current', 'processing_restrictions'] LOOP
+		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT ON cdp.%I REFERENCING NEW TABLE AS changed_rows'
+								  ' FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes()', t || '_inserted', t);
+		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER UPDATE ON cdp.%I'
+								  ' REFERENCING OLD TABLE AS changed_rows NEW TABLE AS new_rows'
+								  ' FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes()', t || '_updated', t);
+		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER DELETE ON cdp.%I REFERENCING OLD TABLE AS changed_rows'
+								  ' FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes()', t || '_deleted', t);
+		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER TRUNCATE ON cdp.%I'
+								  ' FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_log_changes()', t || '_truncated', t);
+	END LOOP;
+END
+$$;
 CREATE TRIGGER role_purposes_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cdp.role_purposes
 	FOR EACH STATEMENT EXECUTE FUNCTION cdp._consent_invalidate();
 

@@ -20,8 +20,15 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+
+typedef struct TouchColumn
+{
+	Oid			relid;
+	int			attnum;
+} TouchColumn;
 
 PG_FUNCTION_INFO_V1(cdp_touch_updated_at);
 
@@ -30,6 +37,7 @@ cdp_touch_updated_at(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
+	TouchColumn *column;
 	int			attnum;
 	Datum		value;
 	bool		isnull = false;
@@ -40,7 +48,17 @@ cdp_touch_updated_at(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("cdp._touch_updated_at must run as a BEFORE UPDATE row trigger")));
 	desc = RelationGetDescr(trigdata->tg_relation);
-	attnum = SPI_fnumber(desc, "updated_at");
+	/* the column's number, looked up once per statement and table */
+	column = (TouchColumn *) fcinfo->flinfo->fn_extra;
+	if (column == NULL || column->relid != RelationGetRelid(trigdata->tg_relation))
+	{
+		if (column == NULL)
+			fcinfo->flinfo->fn_extra = column =
+				MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(TouchColumn));
+		column->relid = RelationGetRelid(trigdata->tg_relation);
+		column->attnum = SPI_fnumber(desc, "updated_at");
+	}
+	attnum = column->attnum;
 	if (attnum <= 0 || TupleDescAttr(desc, attnum - 1)->atttypid != TIMESTAMPTZOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),

@@ -278,6 +278,27 @@ audit_hit(Relation rel, HeapTuple newtuple, const TombstoneHit *hit)
 					 PointerGetDatum(construct_empty_array(INT8OID)));
 }
 
+/* pg_advisory_xact_lock_shared(oid of cdp.tombstones), as erasures take it exclusively */
+static LockAcquireResult
+lock_tombstones_shared(Oid tombstones_oid)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, (uint32) tombstones_oid, 1);
+	return LockAcquire(&tag, ShareLock, false, false);
+}
+
+/* whether the tombstone table has no pages (no snapshot can hide a row) */
+static bool
+tombstones_empty(Oid tombstones_oid)
+{
+	Relation	tombstones = table_open(tombstones_oid, AccessShareLock);
+	bool		empty = RelationGetNumberOfBlocks(tombstones) == 0;
+
+	table_close(tombstones, AccessShareLock);
+	return empty;
+}
+
 PG_FUNCTION_INFO_V1(cdp_tombstone_check);
 
 /*
@@ -293,7 +314,6 @@ cdp_tombstone_check(PG_FUNCTION_ARGS)
 	HeapTuple	newtuple;
 	Oid			namespace;
 	bool		valid;
-	LOCKTAG		tag;
 	LockAcquireResult acquired;
 	Relation	tombstones;
 	Snapshot	snapshot;
@@ -318,9 +338,8 @@ cdp_tombstone_check(PG_FUNCTION_ARGS)
 	if (!OidIsValid(state.tombstones))
 		return PointerGetDatum(newtuple);
 
-	/* pg_advisory_xact_lock_shared(oid of cdp.tombstones); re-read if we had to take it */
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, (uint32) state.tombstones, 1);
-	acquired = LockAcquire(&tag, ShareLock, false, false);
+	/* the erasures' lock, shared; re-read if we had to take it */
+	acquired = lock_tombstones_shared(state.tombstones);
 	if (acquired != LOCKACQUIRE_ALREADY_HELD && acquired != LOCKACQUIRE_ALREADY_CLEAR)
 		valid = false;
 
@@ -328,9 +347,7 @@ cdp_tombstone_check(PG_FUNCTION_ARGS)
 	{
 		state.lxid = InvalidLocalTransactionId;
 		state.secret = NULL;
-		tombstones = table_open(state.tombstones, AccessShareLock);
-		state.empty = RelationGetNumberOfBlocks(tombstones) == 0;
-		table_close(tombstones, AccessShareLock);
+		state.empty = tombstones_empty(state.tombstones);
 		if (!state.empty)
 		{
 			MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
@@ -420,16 +437,9 @@ cdp_tombstones_absent(PG_FUNCTION_ARGS)
 {
 	Oid			namespace = get_namespace_oid("cdp", false);
 	Oid			tombstones_oid = get_relname_relid("tombstones", namespace);
-	LOCKTAG		tag;
-	Relation	tombstones;
-	bool		absent;
 
 	if (!OidIsValid(tombstones_oid))
 		PG_RETURN_BOOL(true);
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, (uint32) tombstones_oid, 1);
-	(void) LockAcquire(&tag, ShareLock, false, false);
-	tombstones = table_open(tombstones_oid, AccessShareLock);
-	absent = RelationGetNumberOfBlocks(tombstones) == 0;
-	table_close(tombstones, AccessShareLock);
-	PG_RETURN_BOOL(absent);
+	(void) lock_tombstones_shared(tombstones_oid);
+	PG_RETURN_BOOL(tombstones_empty(tombstones_oid));
 }

@@ -697,6 +697,32 @@ SHARED_HOLDERS
 SHARED_PAIRS;
 
 /*
+ * How many named records hold each value (named_holders, nvalues entries),
+ * counted only for the values the household check looks at: of a kind with
+ * the check that links, within its cap (blocked values were never
+ * interned).  Returns how many values two named records or more hold.
+ */
+static int32
+count_named_holders(Clustering *c, int32 *named_holders)
+{
+	int32		ncand = 0;
+	int64		row;
+
+	memset(named_holders, 0, sizeof(int32) * c->vt.nvalues);
+	for (row = 0; row < c->nrows; row++)
+	{
+		int32		v = c->row_value[row];
+		IdentifierKind *k = &c->kinds[c->vt.kind[v]];
+
+		if (c->named[c->row_record[row]] && k->household && k->links &&
+			(k->cap == 0 || c->vt.count[v] <= k->cap) &&
+			++named_holders[v] == 2)
+			ncand++;
+	}
+	return ncand;
+}
+
+/*
  * A full run knows each value's holders and which records have a name:
  * only values held by two named records or more (of a kind with the check,
  * linking, within its cap; blocked values were never interned) can be
@@ -707,9 +733,8 @@ static Portal
 open_shared_values(Clustering *c)
 {
 	int32	   *named_holders;
-	int32		ncand = 0;
+	int32		ncand;
 	int32		v;
-	int64		row;
 	Datum	   *kinds;
 	Datum	   *values;
 	Datum		args[2];
@@ -719,18 +744,8 @@ open_shared_values(Clustering *c)
 
 	if (!c->any_named)
 		return NULL;
-	named_holders = palloc0_array(int32, Max(c->vt.nvalues, 1));
-	for (row = 0; row < c->nrows; row++)
-	{
-		IdentifierKind *k;
-
-		v = c->row_value[row];
-		k = &c->kinds[c->vt.kind[v]];
-		if (c->named[c->row_record[row]] && k->household && k->links &&
-			(k->cap == 0 || c->vt.count[v] <= k->cap) &&
-			++named_holders[v] == 2)
-			ncand++;
-	}
+	named_holders = palloc_array(int32, Max(c->vt.nvalues, 1));
+	ncand = count_named_holders(c, named_holders);
 	if (ncand == 0)
 		return NULL;
 	if ((int64) ncand * 8 > c->nrows)
@@ -772,23 +787,19 @@ open_shared_values(Clustering *c)
 static void
 mark_shared_from_names(Clustering *c)
 {
-	int32	   *named_holders = palloc0_array(int32, Max(c->vt.nvalues, 1));
-	int64	   *first = palloc_array(int64, (Size) c->vt.nvalues + 1);
+	int32	   *named_holders = palloc_array(int32, Max(c->vt.nvalues, 1));
+	int64	   *first;
 	int32	   *holders;
 	int64		nholders = 0;
 	int64		row;
 	int32		v;
 
-	for (row = 0; row < c->nrows; row++)
+	if (count_named_holders(c, named_holders) == 0)
 	{
-		IdentifierKind *k;
-
-		v = c->row_value[row];
-		k = &c->kinds[c->vt.kind[v]];
-		if (c->named[c->row_record[row]] && k->household && k->links &&
-			(k->cap == 0 || c->vt.count[v] <= k->cap))
-			named_holders[v]++;
+		pfree(named_holders);
+		return;
 	}
+	first = palloc_array(int64, (Size) c->vt.nvalues + 1);
 	for (v = 0; v < c->vt.nvalues; v++)
 	{
 		first[v] = nholders;
@@ -797,8 +808,6 @@ mark_shared_from_names(Clustering *c)
 		named_holders[v] = 0;	/* now: how many are filled in */
 	}
 	first[c->vt.nvalues] = nholders;
-	if (nholders == 0)
-		return;
 	holders = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * nholders);
 	for (row = 0; row < c->nrows; row++)
 	{

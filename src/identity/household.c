@@ -197,12 +197,13 @@ int32
 household_names_add(HouseholdNames *hn, text *given_name_kana, text *given_name, text *name_romaji)
 {
 	HouseholdName *e;
-	StringInfoData buf;
+	StringInfo	buf = &hn->scratch;
 
 	if (hn->n >= hn->cap)
 		hn->entries = identity_grow_array(hn->entries, sizeof(HouseholdName), &hn->cap, hn->n + 1);
+	if (buf->data == NULL)
+		initStringInfo(buf);
 	e = &hn->entries[hn->n];
-	initStringInfo(&buf);
 
 	e->kana = e->kana_romaji = e->name = e->words = -1;
 	e->kana_len = e->kana_romaji_len = e->name_len = e->words_len = 0;
@@ -210,25 +211,25 @@ household_names_add(HouseholdNames *hn, text *given_name_kana, text *given_name,
 	e->romaji_null = name_romaji == NULL;
 	if (given_name_kana)
 	{
-		cdp_kana_key(VARDATA_ANY(given_name_kana), VARSIZE_ANY_EXHDR(given_name_kana), &buf);
-		e->kana = arena_add(hn, buf.data, buf.len, &e->kana_len);
-		resetStringInfo(&buf);
-		cdp_romaji_key(VARDATA_ANY(given_name_kana), VARSIZE_ANY_EXHDR(given_name_kana), &buf);
-		e->kana_romaji = arena_add(hn, buf.data, buf.len, &e->kana_romaji_len);
-		resetStringInfo(&buf);
+		resetStringInfo(buf);
+		cdp_kana_key(VARDATA_ANY(given_name_kana), VARSIZE_ANY_EXHDR(given_name_kana), buf);
+		e->kana = arena_add(hn, buf->data, buf->len, &e->kana_len);
+		resetStringInfo(buf);
+		cdp_romaji_key(VARDATA_ANY(given_name_kana), VARSIZE_ANY_EXHDR(given_name_kana), buf);
+		e->kana_romaji = arena_add(hn, buf->data, buf->len, &e->kana_romaji_len);
 	}
 	if (given_name)
 	{
-		cdp_normalize_name(VARDATA_ANY(given_name), VARSIZE_ANY_EXHDR(given_name), &buf);
-		e->name = arena_add(hn, buf.data, buf.len, &e->name_len);
-		resetStringInfo(&buf);
+		resetStringInfo(buf);
+		cdp_normalize_name(VARDATA_ANY(given_name), VARSIZE_ANY_EXHDR(given_name), buf);
+		e->name = arena_add(hn, buf->data, buf->len, &e->name_len);
 	}
 	if (name_romaji)
 	{
-		e->nwords = household_romaji_words(VARDATA_ANY(name_romaji), VARSIZE_ANY_EXHDR(name_romaji), &buf);
-		e->words = arena_add(hn, buf.data, buf.len, &e->words_len);
+		resetStringInfo(buf);
+		e->nwords = household_romaji_words(VARDATA_ANY(name_romaji), VARSIZE_ANY_EXHDR(name_romaji), buf);
+		e->words = arena_add(hn, buf->data, buf->len, &e->words_len);
 	}
-	pfree(buf.data);
 	return hn->n++;
 }
 

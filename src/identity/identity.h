@@ -90,6 +90,7 @@ typedef struct HouseholdNames
 	char	   *arena;
 	int64		arena_len;
 	int64		arena_cap;
+	StringInfoData scratch;		/* one key at a time (data NULL: not yet) */
 } HouseholdNames;
 
 extern int	household_romaji_words(const char *str, int len, StringInfo out);
