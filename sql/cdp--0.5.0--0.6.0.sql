@@ -310,6 +310,7 @@ DECLARE
 	absorbed	int8[];
 	absorbed_into int8[];
 	touched		int8[];
+	new_pids	int8[];
 	replication_role text;
 	plan_mode	text;
 	consent_data boolean := true;
@@ -338,7 +339,8 @@ BEGIN
 			  FROM comps c LEFT JOIN survivor s ON s.comp OPERATOR(pg_catalog.=) c.comp
 			 ORDER BY c.comp OFFSET 0) x;
 
-	IF true OPERATOR(pg_catalog.=) ANY (comp_new) THEN
+	-- (a batch inserts its new profiles with their golden records, below)
+	IF true OPERATOR(pg_catalog.=) ANY (comp_new) AND pg_catalog.cardinality(ids) OPERATOR(pg_catalog.<=) 1000 THEN
 		INSERT INTO cdp.profiles (profile_id, record_count)
 		OVERRIDING SYSTEM VALUE
 		SELECT u.pid, u.n
@@ -415,6 +417,32 @@ BEGIN
 	 WHERE e.record_id OPERATOR(pg_catalog.=) ANY (ch_ids);
 	IF replication_role IS NOT NULL THEN
 		PERFORM pg_catalog.set_config('session_replication_role', replication_role, true);
+	END IF;
+
+	/*
+	 * A batch's new profiles are inserted now that their records point at
+	 * them, with their golden records (no update of each afterwards; a new
+	 * id has no overrides).  The foreign keys of the rows written above were
+	 * not checked: they hold from here on.
+	 */
+	IF true OPERATOR(pg_catalog.=) ANY (comp_new) AND pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 THEN
+		new_pids := ARRAY(SELECT u.pid
+							FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) u(pid, is_new)
+						   WHERE u.is_new);
+		INSERT INTO cdp.profiles (profile_id, record_count, family_name, given_name, family_name_kana,
+								  given_name_kana, name_romaji, email, phone, birth_date, postal_code,
+								  country_code, region, locality, address_line1, address_line2,
+								  golden_updated_at)
+		OVERRIDING SYSTEM VALUE
+		SELECT g.profile_id, g.record_count, g.family_name, g.given_name, g.family_name_kana,
+			   g.given_name_kana, g.name_romaji, g.email, g.phone, g.birth_date, g.postal_code,
+			   g.country_code, g.region, g.locality, g.address_line1, g.address_line2,
+			   -- (as the update of a golden record sets it: when a value changed)
+			   CASE WHEN (g.family_name, g.given_name, g.family_name_kana, g.given_name_kana, g.name_romaji,
+						  g.email, g.phone, g.birth_date, g.postal_code, g.country_code, g.region,
+						  g.locality, g.address_line1, g.address_line2) IS NULL
+					THEN NULL ELSE pg_catalog.now() END
+		  FROM cdp._golden_values(new_pids) g;
 	END IF;
 
 	IF absorbed IS NOT NULL THEN
@@ -533,7 +561,9 @@ BEGIN
 	-- record counts and golden records of every profile that changed
 	SELECT pg_catalog.array_agg(DISTINCT x) INTO touched
 	  FROM (SELECT pg_catalog.unnest(ch_new) UNION ALL SELECT pg_catalog.unnest(ch_old)
-			UNION ALL SELECT pg_catalog.unnest(touched)) t(x)
+			UNION ALL SELECT pg_catalog.unnest(touched)
+			-- (a batch's new profiles have theirs)
+			EXCEPT SELECT pg_catalog.unnest(new_pids)) t(x)
 	 WHERE x IS NOT NULL;
 	IF touched IS NOT NULL THEN
 		-- (record counts are set with the golden record)

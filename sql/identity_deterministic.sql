@@ -308,6 +308,7 @@ INSERT INTO cdp.source_records (source_id, source_record_key, email, attributes)
 VALUES (3, 'bulk-ken-3', 'ken1@example.org', '{"email": "ken2@example.org"}');
 INSERT INTO cdp.source_records (source_id, source_record_key, email)
 SELECT 1, 'bulk-' || g, 'bulk' || g || '@example.org' FROM generate_series(1, 1100) g;
+SELECT max(profile_id) AS before_bulk FROM cdp.profiles \gset
 SELECT records, profiles_merged FROM cdp.resolve(0);
 SELECT string_agg(r.source_record_key, ' ' ORDER BY r.source_record_key) AS records, c.purpose, c.granted,
        p.profile_id = :ken_first AS older_id
@@ -316,6 +317,18 @@ SELECT string_agg(r.source_record_key, ' ' ORDER BY r.source_record_key) AS reco
   LEFT JOIN cdp.consent_current c ON c.profile_id = p.profile_id
  WHERE r.source_record_key LIKE 'bulk-ken-%'
  GROUP BY c.purpose, c.granted, p.profile_id;
+-- the batch inserted its new profiles with their golden records: each
+-- equals a recomputation, every record points at an existing profile
+SELECT count(*) AS new_profiles,
+       count(*) FILTER (WHERE (p.record_count, p.family_name, p.given_name, p.email, p.phone)
+                              IS DISTINCT FROM (g.record_count, g.family_name, g.given_name, g.email, g.phone))
+         AS differing,
+       count(*) FILTER (WHERE p.golden_updated_at IS NULL) AS without_golden_time
+  FROM cdp.profiles p
+  JOIN cdp._golden_values(ARRAY(SELECT profile_id FROM cdp.profiles WHERE profile_id > :before_bulk)) g
+    ON g.profile_id = p.profile_id;
+SELECT count(*) AS dangling FROM cdp.source_records r
+ WHERE NOT EXISTS (SELECT FROM cdp.profiles p WHERE p.profile_id = r.profile_id);
 
 DROP VIEW members;
 DROP EXTENSION cdp;
