@@ -2,7 +2,7 @@
 # generate_japanese.pl: synthetic Japanese customer records with ground truth,
 # for measuring identity resolution.
 #
-#   perl test/data/generate_japanese.pl [--persons N] [--seed S] > records.tsv
+#   perl test/data/generate_japanese.pl [--persons N] [--seed S] [--pool small|large] > records.tsv
 #
 # Prints tab-separated rows (NULL as \N, COPY text format) with the columns
 #   person source family_name given_name family_name_kana given_name_kana
@@ -35,7 +35,9 @@ use Unicode::Normalize qw(NFD);
 
 my $persons = 2000;
 my $seed = 1;
-GetOptions('persons=i' => \$persons, 'seed=i' => \$seed) or die "bad options\n";
+my $pool = 'small';
+GetOptions('persons=i' => \$persons, 'seed=i' => \$seed, 'pool=s' => \$pool) or die "bad options\n";
+die "--pool is small or large\n" unless $pool eq 'small' || $pool eq 'large';
 srand($seed);
 binmode STDOUT, ':encoding(UTF-8)';
 
@@ -83,8 +85,6 @@ my @given = map { [ split / / ] } (
 	'智子 トモコ Tomoko', '由美 ユミ Yumi', '明美 アケミ Akemi', '舞 マイ Mai', '麻衣 マイ Mai', '彩 アヤ Aya',
 	'千尋 チヒロ Chihiro', '恵美 エミ Emi', '沙織 サオリ Saori', '奈々 ナナ Nana', '美穂 ミホ Miho',
 	'香織 カオリ Kaori', '瞳 ヒトミ Hitomi', '綾香 アヤカ Ayaka', '涼子 リョウコ Ryouko', '翔子 ショウコ Shouko');
-my %homophones;
-push @{ $homophones{ $_->[1] } }, $_->[0] for @given;
 
 # old or variant forms that records write instead of the common kanji
 my %variant = ('高' => ['髙'], '崎' => ['﨑', '嵜'], '辺' => ['邊', '邉'], '斎' => ['齋', '齊'],
@@ -104,6 +104,119 @@ my @towns = map { [ split / / ] } (
 	'長崎県 長崎市 浜町 850-0853', '沖縄県 那覇市 久茂地 900-0015', '新潟県 新潟市中央区 万代 950-0088');
 
 my @kanji_digit = qw(〇 一 二 三 四 五 六 七 八 九);
+
+# ------------------------------------------------------------------
+# --pool large: name and town pools of a realistic spread for large runs.
+# The small pools above (110 family names, 60 given names, 30 towns, drawn
+# uniformly) suit a few thousand people; at hundreds of thousands they
+# make every name hundreds of namesakes and every town thousands of
+# neighbours, far more than real customer bases (in Japan the commonest
+# family name, 佐藤, is about 1.5 % of people, and there are about 120,000
+# postal codes).  The large pools add family and given names composed of
+# common parts (山+田 ヤマ+ダ Yama+da) and towns around each of the 30;
+# the listed names stay the commonest, weighted 1/sqrt(rank).
+# ------------------------------------------------------------------
+my ($family_weights, $given_weights);
+if ($pool eq 'large')
+{
+	my @fam_head = map { [ split / / ] } (
+		'山 ヤマ Yama', '中 ナカ Naka', '高 タカ Taka', '小 コ Ko', '大 オオ Oo', '石 イシ Ishi',
+		'松 マツ Matsu', '川 カワ Kawa', '上 ウエ Ue', '西 ニシ Nishi', '東 ヒガシ Higashi',
+		'北 キタ Kita', '南 ミナミ Minami', '岡 オカ Oka', '藤 フジ Fuji', '吉 ヨシ Yoshi',
+		'福 フク Fuku', '森 モリ Mori', '宮 ミヤ Miya', '竹 タケ Take', '浜 ハマ Hama',
+		'長 ナガ Naga', '平 ヒラ Hira', '今 イマ Ima', '古 フル Furu', '金 カネ Kane', '青 アオ Ao',
+		'黒 クロ Kuro', '赤 アカ Aka', '原 ハラ Hara', '水 ミズ Mizu', '池 イケ Ike', '前 マエ Mae',
+		'桑 クワ Kuwa', '梅 ウメ Ume', '杉 スギ Sugi', '柳 ヤナギ Yanagi', '荒 アラ Ara', '岩 イワ Iwa',
+		'星 ホシ Hoshi');
+	my @fam_tail = map { [ split / / ] } (
+		'田 ダ da', '村 ムラ mura', '本 モト moto', '川 カワ kawa', '野 ノ no', '島 シマ shima',
+		'崎 ザキ zaki', '井 イ i', '口 グチ guchi', '山 ヤマ yama', '沢 サワ sawa', '原 ハラ hara',
+		'木 キ ki', '部 ベ be', '谷 タニ tani', '内 ウチ uchi', '尾 オ o', '橋 ハシ hashi',
+		'浦 ウラ ura', '森 モリ mori', '坂 サカ saka', '塚 ツカ tsuka', '瀬 セ se', '江 エ e',
+		'城 シロ shiro');
+	my @giv_head = map { [ split / / ] } (
+		'健 ケン Ken', '翔 ショウ Shou', '大 ダイ Dai', '拓 タク Taku', '直 ナオ Nao', '浩 コウ Kou',
+		'隆 タカ Taka', '雄 ユウ Yuu', '和 カズ Kazu', '達 タツ Tatsu', '博 ヒロ Hiro', '智 トモ Tomo',
+		'正 マサ Masa', '秀 ヒデ Hide', '孝 タカ Taka', '義 ヨシ Yoshi', '信 ノブ Nobu', '光 ミツ Mitsu',
+		'俊 トシ Toshi', '英 ヒデ Hide', '康 ヤス Yasu', '清 キヨ Kiyo', '美 ミ Mi', '裕 ユウ Yuu',
+		'恵 ケイ Kei', '由 ユ Yu', '真 マ Ma', '千 チ Chi', '久 ク Ku', '明 アキ Aki', '奈 ナ Na',
+		'香 カ Ka', '沙 サ Sa', '理 リ Ri', '彩 アヤ Aya', '陽 ヨウ You', '涼 リョウ Ryou', '早 サ Sa');
+	my @giv_tail = map { [ split / / ] } (
+		'太 タ ta', '一 イチ ichi', '介 スケ suke', '也 ヤ ya', '樹 キ ki', '郎 ロウ rou', '人 ト to',
+		'平 ヘイ hei', '司 ジ ji', '彦 ヒコ hiko', '之 ユキ yuki', '斗 ト to', '子 コ ko', '美 ミ mi',
+		'香 カ ka', '恵 エ e', '奈 ナ na', '代 ヨ yo', '里 リ ri', '菜 ナ na', '穂 ホ ho', '乃 ノ no');
+	my %fam_seen = map { $_->[0] => 1 } @family;
+	my %giv_seen = map { $_->[0] => 1 } @given;
+	my @fam_more;
+	my @giv_more;
+	for my $h (@fam_head)
+	{
+		for my $t (@fam_tail)
+		{
+			my $kanji = $h->[0] . $t->[0];
+			next if $h->[0] eq $t->[0] || $fam_seen{$kanji}++;
+			push @fam_more, [ $kanji, $h->[1] . $t->[1], $h->[2] . $t->[2] ];
+		}
+	}
+	for my $h (@giv_head)
+	{
+		for my $t (@giv_tail)
+		{
+			my $kanji = $h->[0] . $t->[0];
+			next if $h->[0] eq $t->[0] || $giv_seen{$kanji}++;
+			push @giv_more, [ $kanji, $h->[1] . $t->[1], $h->[2] . $t->[2] ];
+		}
+	}
+	# the listed names carry 40 % (family) and 10 % (given) of people
+	$family_weights = weights_of(scalar(@family), 0.4, scalar(@fam_more));
+	$given_weights = weights_of(scalar(@given), 0.1, scalar(@giv_more));
+	push @family, @fam_more;
+	push @given, @giv_more;
+	# towns: 40 around each listed town, their own postal codes
+	my @quarter = qw(東 西 南 北 中央 本町 新町 旭町 栄町 緑町 若葉 桜台 宮前 台町 元町 港町 寿町 幸町 柳町 朝日町);
+	my @more_towns;
+	for my $t (@towns)
+	{
+		my ($pref, $city, $town, $code) = @$t;
+		my ($first, $second) = split /-/, $code;
+		for my $k (1 .. 40)
+		{
+			my $name = $town . $quarter[ $k % @quarter ] . ($k > @quarter ? '二区' : '');
+			push @more_towns, [ $pref, $city, $name, sprintf('%s-%04d', $first, ($second + 97 * $k) % 10000) ];
+		}
+	}
+	push @towns, @more_towns;
+}
+
+# cumulative weights: $listed names weighted 1/sqrt(rank) with $share of
+# the total, then $more names of equal weight
+sub weights_of
+{
+	my ($listed, $share, $more) = @_;
+	my @w;
+	my $sum = 0;
+	$sum += 1 / sqrt($_) for 1 .. $listed;
+	push @w, $share / $sum / sqrt($_) for 1 .. $listed;
+	push @w, (1 - $share) / $more for 1 .. $more;
+	my $acc = 0;
+	return [ map { $acc += $_ } @w ];
+}
+
+# an element of @list, by the cumulative weights $cum (undef: uniform)
+sub pick_weighted
+{
+	my ($cum, @list) = @_;
+	return pick(@list) unless $cum;
+	my $x = rand() * $cum->[-1];
+	my ($lo, $hi) = (0, $#list);
+	while ($lo < $hi)
+	{
+		my $mid = int(($lo + $hi) / 2);
+		if ($cum->[$mid] < $x) { $lo = $mid + 1; }
+		else { $hi = $mid; }
+	}
+	return $list[$lo];
+}
 
 sub pick { return $_[ int(rand(@_)) ]; }
 sub chance { return rand() < $_[0]; }
@@ -230,6 +343,9 @@ sub date_typo
 	return sprintf('%s-%s-%02d', $y, $m, $dd2);
 }
 
+my %homophones;
+push @{ $homophones{ $_->[1] } }, $_->[0] for @given;
+
 # ------------------------------------------------------------------
 # people: households share a family name, an address and a landline;
 # namesakes copy another person's name
@@ -240,7 +356,7 @@ my $households = 0;
 while (@people < $persons)
 {
 	$households++;
-	my $fam = pick(@family);
+	my $fam = pick_weighted($family_weights, @family);
 	my $town = pick(@towns);
 	my @home = ($town, 1 + int(rand(5)), 1 + int(rand(30)), 1 + int(rand(20)));
 	my $landline = sprintf('0%d%08d', 3 + int(rand(6)), int(rand(1e8)));
@@ -250,7 +366,7 @@ while (@people < $persons)
 	{
 		last if @people >= $persons;
 		my $giv;
-		do { $giv = pick(@given) } while $given_used{ $giv->[1] }++;
+		do { $giv = pick_weighted($given_weights, @given) } while $given_used{ $giv->[1] }++;
 		my $mobile;
 		do { $mobile = sprintf('0%d0%08d', 7 + int(rand(3)), int(rand(1e8))) } while $used_mobile{$mobile}++;
 		my $p = {
