@@ -291,6 +291,18 @@ COMMENT ON FUNCTION cdp._cluster(pg_catalog.int8[], pg_catalog.int8) IS
  * id.  Writes source_records, identifiers, events, profiles and merge_log,
  * then recomputes the golden record of the changed profiles.
  */
+CREATE FUNCTION cdp._component_evidence(components pg_catalog.int8[], via_kinds pg_catalog.text[],
+										via_rules pg_catalog.int4[], via_weights pg_catalog.float8[])
+	RETURNS TABLE (component pg_catalog.int8, rule_id pg_catalog.int4, match_weight pg_catalog.float8,
+				   kinds pg_catalog.text[])
+	AS 'MODULE_PATHNAME', 'cdp_component_evidence'
+	LANGUAGE C STABLE STRICT;
+REVOKE EXECUTE ON FUNCTION cdp._component_evidence(pg_catalog.int8[], pg_catalog.text[], pg_catalog.int4[],
+												   pg_catalog.float8[]) FROM PUBLIC;
+COMMENT ON FUNCTION cdp._component_evidence(pg_catalog.int8[], pg_catalog.text[], pg_catalog.int4[],
+											pg_catalog.float8[]) IS
+	'internal: per component of cdp._cluster''s rows, the heaviest probabilistic link, its rule and the linking kinds (the merge log of a batch)';
+
 CREATE FUNCTION cdp._apply_components(ids pg_catalog.int8[], components pg_catalog.int8[],
 									  via_kinds pg_catalog.text[], via_rules pg_catalog.int4[],
 									  via_weights pg_catalog.float8[],
@@ -503,7 +515,8 @@ BEGIN
 		 * The same rows for a batch, without an ordered or DISTINCT aggregate
 		 * per profile (each starts a sort of its own, hundreds of thousands
 		 * of them): every list is aggregated from input sorted once, which
-		 * array_agg and jsonb_agg keep within a group.
+		 * array_agg keeps within a group, and the evidence of each
+		 * component is grouped in C.
 		 */
 		WITH ch AS (
 			SELECT * FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) c(id, old, new)
@@ -512,21 +525,12 @@ BEGIN
 		), cp AS (
 			SELECT * FROM ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) c(comp, pid, is_new)
 			 WHERE EXISTS (SELECT 1 FROM ch WHERE ch.new OPERATOR(pg_catalog.=) c.pid)
-		), e AS MATERIALIZED (
-			SELECT cp.pid, e.kind, e.rule, e.weight
-			  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components), pg_catalog.unnest(via_kinds), pg_catalog.unnest(via_rules), pg_catalog.unnest(via_weights)) e(id, comp, kind, rule, weight)
-			  JOIN cp ON cp.comp OPERATOR(pg_catalog.=) e.comp
 		), ev AS (
-			SELECT w.pid, r.rule, w.weight,
-				   pg_catalog.jsonb_build_object('kinds', COALESCE(k.kinds, '[]'::jsonb)) AS details
-			  FROM (SELECT e.pid, pg_catalog.max(e.weight) AS weight FROM e GROUP BY e.pid) w
-			  -- the rule of the heaviest link
-			  LEFT JOIN (SELECT DISTINCT ON (e.pid) e.pid, e.rule FROM e WHERE e.rule IS NOT NULL
-						  ORDER BY e.pid, e.weight DESC) r ON r.pid OPERATOR(pg_catalog.=) w.pid
-			  LEFT JOIN (SELECT d.pid, pg_catalog.jsonb_agg(d.kind) AS kinds
-						   FROM (SELECT DISTINCT e.pid, e.kind FROM e WHERE e.kind IS NOT NULL
-								  ORDER BY e.pid, e.kind OFFSET 0) d
-						  GROUP BY d.pid) k ON k.pid OPERATOR(pg_catalog.=) w.pid
+			-- (per component, grouped in C: the heaviest link, its rule, the kinds)
+			SELECT cp.pid, x.rule_id AS rule, x.match_weight AS weight,
+				   pg_catalog.jsonb_build_object('kinds', pg_catalog.to_jsonb(x.kinds)) AS details
+			  FROM cdp._component_evidence(components, via_kinds, via_rules, via_weights) x
+			  JOIN cp ON cp.comp OPERATOR(pg_catalog.=) x.component
 		), merges AS (
 			INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details,
 									   performed_by)

@@ -329,6 +329,29 @@ SELECT count(*) AS new_profiles,
     ON g.profile_id = p.profile_id;
 SELECT count(*) AS dangling FROM cdp.source_records r
  WHERE NOT EXISTS (SELECT FROM cdp.profiles p WHERE p.profile_id = r.profile_id);
+-- the batch's merge log names the kinds that linked the grown profile
+SELECT l.action, l.details, l.rule_id, l.match_weight
+  FROM cdp.merge_log l
+ WHERE l.profile_id = :ken_first
+ ORDER BY l.merge_id DESC LIMIT 1;
+
+-- the batch's evidence per component, grouped in C: the heaviest
+-- probabilistic link (the first record's on a tie), its rule, the distinct
+-- kinds in collation order; one row per component
+SELECT * FROM cdp._component_evidence(
+	ARRAY[5, 3, 5, 3, 5, 9, 3]::int8[],
+	ARRAY['phone', NULL, 'email', 'phone', 'phone', NULL, NULL],
+	ARRAY[NULL, 2, NULL, NULL, 7, NULL, 4]::int4[],
+	ARRAY[NULL, 6.5, NULL, NULL, 3.25, NULL, 6.5]::float8[])
+ ORDER BY component;
+SELECT * FROM cdp._component_evidence('{}', '{}', '{}', '{}');
+SELECT * FROM cdp._component_evidence(ARRAY[1, 2]::int8[], ARRAY['email'], ARRAY[NULL, NULL]::int4[],
+									  ARRAY[NULL, NULL]::float8[]);
+\echo :SQLSTATE
+SELECT * FROM cdp._component_evidence(ARRAY[1, NULL]::int8[], ARRAY['email', NULL], ARRAY[NULL, NULL]::int4[],
+									  ARRAY[NULL, NULL]::float8[]);
+\echo :SQLSTATE
+SELECT * FROM cdp._component_evidence(ARRAY[1]::int8[], NULL, ARRAY[NULL]::int4[], ARRAY[NULL]::float8[]);
 
 DROP VIEW members;
 DROP EXTENSION cdp;
