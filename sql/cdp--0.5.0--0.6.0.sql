@@ -303,6 +303,18 @@ COMMENT ON FUNCTION cdp._component_evidence(pg_catalog.int8[], pg_catalog.text[]
 											pg_catalog.float8[]) IS
 	'internal: per component of cdp._cluster''s rows, the heaviest probabilistic link, its rule and the linking kinds (the merge log of a batch)';
 
+CREATE FUNCTION cdp._component_profiles(ids pg_catalog.int8[], components pg_catalog.int8[],
+										OUT comp_ids pg_catalog.int8[], OUT comp_pids pg_catalog.int8[],
+										OUT comp_new pg_catalog.bool[], OUT comp_sizes pg_catalog.int8[],
+										OUT ch_ids pg_catalog.int8[], OUT ch_old pg_catalog.int8[],
+										OUT ch_new pg_catalog.int8[], OUT absorbed pg_catalog.int8[],
+										OUT absorbed_into pg_catalog.int8[])
+	AS 'MODULE_PATHNAME', 'cdp_component_profiles'
+	LANGUAGE C VOLATILE STRICT;
+REVOKE EXECUTE ON FUNCTION cdp._component_profiles(pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
+COMMENT ON FUNCTION cdp._component_profiles(pg_catalog.int8[], pg_catalog.int8[]) IS
+	'internal: the profile of each component of cdp._cluster''s rows (new ids drawn from the profiles'' sequence), the records that change profile and the profiles absorbed';
+
 CREATE FUNCTION cdp._apply_components(ids pg_catalog.int8[], components pg_catalog.int8[],
 									  via_kinds pg_catalog.text[], via_rules pg_catalog.int4[],
 									  via_weights pg_catalog.float8[],
@@ -327,29 +339,10 @@ DECLARE
 	plan_mode	text;
 	consent_data boolean := true;
 BEGIN
-	-- the profile of each component
-	WITH m AS (
-		SELECT u.id, u.comp, r.profile_id AS old
-		  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components)) u(id, comp)
-		  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) u.id
-	), per AS (
-		SELECT m.old, m.comp, pg_catalog.count(*) AS n FROM m WHERE m.old IS NOT NULL GROUP BY m.old, m.comp
-	), home AS (
-		SELECT DISTINCT ON (per.old) per.old, per.comp FROM per ORDER BY per.old, per.n DESC, per.comp
-	), survivor AS (
-		SELECT home.comp, pg_catalog.min(home.old) AS pid FROM home GROUP BY home.comp
-	), comps AS (
-		SELECT m.comp, pg_catalog.count(*) AS n FROM m GROUP BY m.comp
-	)
-	-- new ids in component order, so that older records get smaller ids
-	SELECT pg_catalog.array_agg(x.comp),
-		   pg_catalog.array_agg(COALESCE(x.pid, pg_catalog.nextval('cdp.profiles_profile_id_seq'::regclass))),
-		   pg_catalog.array_agg(x.pid IS NULL),
-		   pg_catalog.array_agg(x.n)
-	  INTO comp_ids, comp_pids, comp_new, comp_sizes
-	  FROM (SELECT c.comp, s.pid, c.n
-			  FROM comps c LEFT JOIN survivor s ON s.comp OPERATOR(pg_catalog.=) c.comp
-			 ORDER BY c.comp OFFSET 0) x;
+	-- the profile of each component, the records that change profile and
+	-- the old profiles absorbed (rules: src/identity/component_profiles.c)
+	SELECT * INTO comp_ids, comp_pids, comp_new, comp_sizes, ch_ids, ch_old, ch_new, absorbed, absorbed_into
+	  FROM cdp._component_profiles(ids, components);
 
 	-- (a batch inserts its new profiles with their golden records, below)
 	IF true OPERATOR(pg_catalog.=) ANY (comp_new) AND pg_catalog.cardinality(ids) OPERATOR(pg_catalog.<=) 1000 THEN
@@ -360,25 +353,7 @@ BEGIN
 		 WHERE u.is_new;
 	END IF;
 	profiles_created := COALESCE((SELECT pg_catalog.count(*) FROM pg_catalog.unnest(comp_new) x WHERE x), 0);
-
-	-- records whose profile changes
-	SELECT pg_catalog.array_agg(m.id), pg_catalog.array_agg(r.profile_id), pg_catalog.array_agg(c.pid)
-	  INTO ch_ids, ch_old, ch_new
-	  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components)) m(id, comp)
-	  JOIN ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids)) c(comp, pid) ON c.comp OPERATOR(pg_catalog.=) m.comp
-	  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) m.id
-	 WHERE r.profile_id IS DISTINCT FROM c.pid;
 	records_changed := COALESCE(pg_catalog.cardinality(ch_ids), 0);
-
-	-- old profiles that survive nowhere are merged into their component's
-	SELECT pg_catalog.array_agg(t.old ORDER BY t.old), pg_catalog.array_agg(t.new ORDER BY t.old)
-	  INTO absorbed, absorbed_into
-	  FROM (SELECT DISTINCT ON (x.old) x.old, x.new
-			  FROM ROWS FROM (pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) x(old, new)
-			 WHERE x.old IS NOT NULL
-			 GROUP BY x.old, x.new
-			 ORDER BY x.old, pg_catalog.count(*) DESC, x.new) t
-	 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(comp_pids) p(pid) WHERE p.pid OPERATOR(pg_catalog.=) t.old);
 	profiles_merged := COALESCE(pg_catalog.cardinality(absorbed), 0);
 
 	/*

@@ -352,6 +352,18 @@ SELECT * FROM cdp._component_evidence(ARRAY[1, NULL]::int8[], ARRAY['email', NUL
 									  ARRAY[NULL, NULL]::float8[]);
 \echo :SQLSTATE
 SELECT * FROM cdp._component_evidence(ARRAY[1]::int8[], NULL, ARRAY[NULL]::int4[], ARRAY[NULL]::float8[]);
+-- the profile of each component: bad input is refused before anything is
+-- drawn from the sequence
+SELECT last_value AS seq_before FROM cdp.profiles_profile_id_seq \gset
+SELECT * FROM cdp._component_profiles(ARRAY[1, 2]::int8[], ARRAY[1]::int8[]);
+\echo :SQLSTATE
+SELECT * FROM cdp._component_profiles(ARRAY[1, NULL]::int8[], ARRAY[1, 1]::int8[]);
+\echo :SQLSTATE
+SELECT * FROM cdp._component_profiles(ARRAY[2, 1]::int8[], ARRAY[1, 1]::int8[]);
+\echo :SQLSTATE
+SELECT last_value = :seq_before AS sequence_untouched FROM cdp.profiles_profile_id_seq;
+-- records that do not exist are left out, as a join would
+SELECT comp_ids, comp_new, ch_ids FROM cdp._component_profiles(ARRAY[-2, -1]::int8[], ARRAY[-2, -2]::int8[]);
 
 DROP VIEW members;
 DROP EXTENSION cdp;
