@@ -308,7 +308,7 @@ CREATE FUNCTION cdp._component_profiles(ids pg_catalog.int8[], components pg_cat
 										OUT comp_new pg_catalog.bool[], OUT comp_sizes pg_catalog.int8[],
 										OUT ch_ids pg_catalog.int8[], OUT ch_old pg_catalog.int8[],
 										OUT ch_new pg_catalog.int8[], OUT absorbed pg_catalog.int8[],
-										OUT absorbed_into pg_catalog.int8[])
+										OUT absorbed_into pg_catalog.int8[], OUT kept_changed pg_catalog.int8[])
 	AS 'MODULE_PATHNAME', 'cdp_component_profiles'
 	LANGUAGE C VOLATILE STRICT;
 REVOKE EXECUTE ON FUNCTION cdp._component_profiles(pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
@@ -334,6 +334,7 @@ DECLARE
 	absorbed	int8[];
 	absorbed_into int8[];
 	touched		int8[];
+	kept_changed int8[];
 	new_pids	int8[];
 	replication_role text;
 	plan_mode	text;
@@ -341,7 +342,8 @@ DECLARE
 BEGIN
 	-- the profile of each component, the records that change profile and
 	-- the old profiles absorbed (rules: src/identity/component_profiles.c)
-	SELECT * INTO comp_ids, comp_pids, comp_new, comp_sizes, ch_ids, ch_old, ch_new, absorbed, absorbed_into
+	SELECT * INTO comp_ids, comp_pids, comp_new, comp_sizes, ch_ids, ch_old, ch_new, absorbed, absorbed_into,
+				  kept_changed
 	  FROM cdp._component_profiles(ids, components);
 
 	-- (a batch inserts its new profiles with their golden records, below)
@@ -539,10 +541,11 @@ BEGIN
 
 	-- record counts and golden records of every profile that changed
 	SELECT pg_catalog.array_agg(DISTINCT x) INTO touched
-	  FROM (SELECT pg_catalog.unnest(ch_new) UNION ALL SELECT pg_catalog.unnest(ch_old)
-			UNION ALL SELECT pg_catalog.unnest(touched)
-			-- (a batch's new profiles have theirs)
-			EXCEPT SELECT pg_catalog.unnest(new_pids)) t(x)
+	  FROM (SELECT pg_catalog.unnest(kept_changed) UNION ALL SELECT pg_catalog.unnest(touched)
+			-- new profiles (a batch inserted its own with their golden records)
+			UNION ALL SELECT u.pid
+						FROM ROWS FROM (pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) u(pid, is_new)
+					   WHERE u.is_new AND new_pids IS NULL) t(x)
 	 WHERE x IS NOT NULL;
 	IF touched IS NOT NULL THEN
 		-- (record counts are set with the golden record)

@@ -184,12 +184,14 @@ PG_FUNCTION_INFO_V1(cdp_component_profiles);
  * cdp._component_profiles(ids int8[], components int8[],
  *		OUT comp_ids int8[], OUT comp_pids int8[], OUT comp_new boolean[],
  *		OUT comp_sizes int8[], OUT ch_ids int8[], OUT ch_old int8[],
- *		OUT ch_new int8[], OUT absorbed int8[], OUT absorbed_into int8[])
+ *		OUT ch_new int8[], OUT absorbed int8[], OUT absorbed_into int8[],
+ *		OUT kept_changed int8[])
  *
  * ids in ascending order (as cdp._cluster returns them), with the
  * component of each.  comp_* in component order; ch_* the records whose
  * profile changes, in id order (ch_old NULL for a record without one);
- * absorbed in id order with the profile each goes into.
+ * absorbed in id order with the profile each goes into; kept_changed the
+ * profiles that existed before and lose or gain records, in id order.
  */
 Datum
 cdp_component_profiles(PG_FUNCTION_ARGS)
@@ -225,8 +227,10 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	int64		nabsorbed = 0;
 	int64	   *kept_sorted;
 	Oid			seq;
-	Datum		values[9];
-	bool		nulls[9] = {false};
+	int64	   *kept_changed;
+	int64		nkept_changed = 0;
+	Datum		values[10];
+	bool		nulls[10] = {false};
 	Datum	   *bools;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
@@ -351,6 +355,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	ch_ids = palloc_array(int64, Max(n, 1));
 	ch_old = palloc_array(int64, Max(n, 1));
 	ch_new = palloc_array(int64, Max(n, 1));
+	kept_changed = palloc_array(int64, Max(2 * n, 1));
 	for (int64 i = 0; i < n; i++)
 	{
 		int64		pid = comp_pids[rec_comp[i]];
@@ -361,6 +366,10 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 		ch_old[nch] = old[i];
 		ch_new[nch] = pid;
 		nch++;
+		if (old[i] != 0)
+			kept_changed[nkept_changed++] = old[i];
+		if (!comp_new[rec_comp[i]])
+			kept_changed[nkept_changed++] = pid;
 	}
 
 	/*
@@ -409,6 +418,17 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 		}
 	}
 
+	/* profiles that existed before and lose or gain records, distinct */
+	qsort(kept_changed, nkept_changed, sizeof(int64), cmp_int64);
+	{
+		int64		m = 0;
+
+		for (int64 i = 0; i < nkept_changed; i++)
+			if (m == 0 || kept_changed[i] != kept_changed[m - 1])
+				kept_changed[m++] = kept_changed[i];
+		nkept_changed = m;
+	}
+
 	bools = palloc_array(Datum, Max(ncomps, 1));
 	for (int64 c = 0; c < ncomps; c++)
 		bools[c] = BoolGetDatum(comp_new[c]);
@@ -432,6 +452,10 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	}
 	else
 		nulls[7] = nulls[8] = true;
+	if (nkept_changed > 0)
+		values[9] = PointerGetDatum(int64_array(kept_changed, nkept_changed));
+	else
+		nulls[9] = true;
 	if (ncomps == 0)
 		nulls[0] = nulls[1] = nulls[2] = nulls[3] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
