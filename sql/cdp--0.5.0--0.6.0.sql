@@ -291,17 +291,26 @@ COMMENT ON FUNCTION cdp._cluster(pg_catalog.int8[], pg_catalog.int8) IS
  * id.  Writes source_records, identifiers, events, profiles and merge_log,
  * then recomputes the golden record of the changed profiles.
  */
-CREATE FUNCTION cdp._component_evidence(components pg_catalog.int8[], via_kinds pg_catalog.text[],
-										via_rules pg_catalog.int4[], via_weights pg_catalog.float8[])
-	RETURNS TABLE (component pg_catalog.int8, rule_id pg_catalog.int4, match_weight pg_catalog.float8,
-				   kinds pg_catalog.text[])
-	AS 'MODULE_PATHNAME', 'cdp_component_evidence'
-	LANGUAGE C STABLE STRICT;
-REVOKE EXECUTE ON FUNCTION cdp._component_evidence(pg_catalog.int8[], pg_catalog.text[], pg_catalog.int4[],
-												   pg_catalog.float8[]) FROM PUBLIC;
-COMMENT ON FUNCTION cdp._component_evidence(pg_catalog.int8[], pg_catalog.text[], pg_catalog.int4[],
-											pg_catalog.float8[]) IS
-	'internal: per component of cdp._cluster''s rows, the heaviest probabilistic link, its rule and the linking kinds (the merge log of a batch)';
+CREATE FUNCTION cdp._merge_log_entries(components pg_catalog.int8[], via_kinds pg_catalog.text[],
+									  via_rules pg_catalog.int4[], via_weights pg_catalog.float8[],
+									  ch_ids pg_catalog.int8[], ch_old pg_catalog.int8[], ch_new pg_catalog.int8[],
+									  comp_ids pg_catalog.int8[], comp_pids pg_catalog.int8[],
+									  comp_new pg_catalog.bool[], absorbed pg_catalog.int8[],
+									  absorbed_into pg_catalog.int8[])
+	RETURNS TABLE (action pg_catalog.text, profile_id pg_catalog.int8, other_profile_id pg_catalog.int8,
+				   record_ids pg_catalog.int8[], rule_id pg_catalog.int4, match_weight pg_catalog.float8,
+				   details pg_catalog.jsonb)
+	AS 'MODULE_PATHNAME', 'cdp_merge_log_entries'
+	LANGUAGE C STABLE;
+REVOKE EXECUTE ON FUNCTION cdp._merge_log_entries(pg_catalog.int8[], pg_catalog.text[], pg_catalog.int4[],
+												  pg_catalog.float8[], pg_catalog.int8[], pg_catalog.int8[],
+												  pg_catalog.int8[], pg_catalog.int8[], pg_catalog.int8[],
+												  pg_catalog.bool[], pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
+COMMENT ON FUNCTION cdp._merge_log_entries(pg_catalog.int8[], pg_catalog.text[], pg_catalog.int4[],
+										   pg_catalog.float8[], pg_catalog.int8[], pg_catalog.int8[],
+										   pg_catalog.int8[], pg_catalog.int8[], pg_catalog.int8[],
+										   pg_catalog.bool[], pg_catalog.int8[], pg_catalog.int8[]) IS
+	'internal: the merge-log rows of a resolution, from cdp._cluster''s rows and cdp._component_profiles'' results';
 
 CREATE FUNCTION cdp._component_profiles(ids pg_catalog.int8[], components pg_catalog.int8[],
 										OUT comp_ids pg_catalog.int8[], OUT comp_pids pg_catalog.int8[],
@@ -441,102 +450,16 @@ BEGIN
 		 WHERE p.profile_id OPERATOR(pg_catalog.=) a.old;
 	END IF;
 
-	-- merge log: one 'merge' per absorbed profile, one 'link' per profile
-	-- that gained records otherwise (a new single-record profile links
-	-- nothing); the evidence is the links of the component's records
-	IF ch_ids IS NOT NULL AND pg_catalog.cardinality(ids) OPERATOR(pg_catalog.<=) 1000 THEN
-		WITH ch AS (
-			SELECT * FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) c(id, old, new)
-		), ab AS (
-			SELECT * FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
-		), cp AS (
-			SELECT * FROM ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) c(comp, pid, is_new)
-			 WHERE EXISTS (SELECT 1 FROM ch WHERE ch.new OPERATOR(pg_catalog.=) c.pid)
-		), ev AS (
-			SELECT cp.pid,
-				   (pg_catalog.array_agg(e.rule ORDER BY e.weight DESC) FILTER (WHERE e.rule IS NOT NULL))[1] AS rule,
-				   pg_catalog.max(e.weight) AS weight,
-				   pg_catalog.jsonb_build_object('kinds',
-						COALESCE(pg_catalog.jsonb_agg(DISTINCT e.kind) FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb))
-					AS details
-			  FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(components), pg_catalog.unnest(via_kinds), pg_catalog.unnest(via_rules), pg_catalog.unnest(via_weights)) e(id, comp, kind, rule, weight)
-			  JOIN cp ON cp.comp OPERATOR(pg_catalog.=) e.comp
-			 GROUP BY cp.pid
-		), merges AS (
-			INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details,
-									   performed_by)
-			SELECT 'merge', ab.new, ab.old, pg_catalog.array_agg(ch.id ORDER BY ch.id),
-				   pg_catalog.min(ev.rule), pg_catalog.min(ev.weight), pg_catalog.min(ev.details::text)::jsonb,
-				   pg_catalog."session_user"()
-			  FROM ab
-			  JOIN ch ON ch.old OPERATOR(pg_catalog.=) ab.old
-			  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) ab.new
-			 GROUP BY ab.new, ab.old
-		)
-		INSERT INTO cdp.merge_log (action, profile_id, record_ids, rule_id, match_weight, details, performed_by)
-		SELECT 'link', g.new, g.recs, ev.rule, ev.weight,
-			   COALESCE(ev.details, '{}'::jsonb) OPERATOR(pg_catalog.||)
-			   CASE WHEN g.from_profiles IS NULL THEN '{}'::jsonb
-					ELSE pg_catalog.jsonb_build_object('from_profiles', g.from_profiles) END,
+	-- merge log: one 'link' per profile that gained records (a new profile
+	-- only when it joined several), one 'merge' per absorbed profile; the
+	-- evidence is the links of the component's records (src/identity/merge_log.c)
+	IF ch_ids IS NOT NULL THEN
+		INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details,
+								   performed_by)
+		SELECT e.action, e.profile_id, e.other_profile_id, e.record_ids, e.rule_id, e.match_weight, e.details,
 			   pg_catalog."session_user"()
-		  FROM (SELECT ch.new, pg_catalog.array_agg(ch.id ORDER BY ch.id) AS recs,
-					   pg_catalog.array_agg(DISTINCT ch.old) FILTER (WHERE ch.old IS NOT NULL) AS from_profiles
-				  FROM ch
-				 WHERE NOT EXISTS (SELECT 1 FROM ab WHERE ab.old OPERATOR(pg_catalog.=) ch.old)
-				 GROUP BY ch.new) g
-		  JOIN cp ON cp.pid OPERATOR(pg_catalog.=) g.new
-		  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) g.new
-		 WHERE pg_catalog.cardinality(g.recs) OPERATOR(pg_catalog.>) 1 OR NOT cp.is_new;
-	ELSIF ch_ids IS NOT NULL THEN
-		/*
-		 * The same rows for a batch, without an ordered or DISTINCT aggregate
-		 * per profile (each starts a sort of its own, hundreds of thousands
-		 * of them): every list is aggregated from input sorted once, which
-		 * array_agg keeps within a group, and the evidence of each
-		 * component is grouped in C.
-		 */
-		WITH ch AS (
-			SELECT * FROM ROWS FROM (pg_catalog.unnest(ch_ids), pg_catalog.unnest(ch_old), pg_catalog.unnest(ch_new)) c(id, old, new)
-		), ab AS (
-			SELECT * FROM ROWS FROM (pg_catalog.unnest(absorbed), pg_catalog.unnest(absorbed_into)) a(old, new)
-		), cp AS (
-			SELECT * FROM ROWS FROM (pg_catalog.unnest(comp_ids), pg_catalog.unnest(comp_pids), pg_catalog.unnest(comp_new)) c(comp, pid, is_new)
-			 WHERE EXISTS (SELECT 1 FROM ch WHERE ch.new OPERATOR(pg_catalog.=) c.pid)
-		), ev AS (
-			-- (per component, grouped in C: the heaviest link, its rule, the kinds)
-			SELECT cp.pid, x.rule_id AS rule, x.match_weight AS weight,
-				   pg_catalog.jsonb_build_object('kinds', pg_catalog.to_jsonb(x.kinds)) AS details
-			  FROM cdp._component_evidence(components, via_kinds, via_rules, via_weights) x
-			  JOIN cp ON cp.comp OPERATOR(pg_catalog.=) x.component
-		), merges AS (
-			INSERT INTO cdp.merge_log (action, profile_id, other_profile_id, record_ids, rule_id, match_weight, details,
-									   performed_by)
-			SELECT 'merge', ab.new, ab.old, pg_catalog.array_agg(ch.id ORDER BY ch.id),
-				   pg_catalog.min(ev.rule), pg_catalog.min(ev.weight), pg_catalog.min(ev.details::text)::jsonb,
-				   pg_catalog."session_user"()
-			  FROM ab
-			  JOIN ch ON ch.old OPERATOR(pg_catalog.=) ab.old
-			  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) ab.new
-			 GROUP BY ab.new, ab.old
-		), kept AS (
-			SELECT ch.* FROM ch WHERE NOT EXISTS (SELECT 1 FROM ab WHERE ab.old OPERATOR(pg_catalog.=) ch.old)
-		)
-		INSERT INTO cdp.merge_log (action, profile_id, record_ids, rule_id, match_weight, details, performed_by)
-		SELECT 'link', g.new, g.recs, ev.rule, ev.weight,
-			   COALESCE(ev.details, '{}'::jsonb) OPERATOR(pg_catalog.||)
-			   CASE WHEN f.from_profiles IS NULL THEN '{}'::jsonb
-					ELSE pg_catalog.jsonb_build_object('from_profiles', f.from_profiles) END,
-			   pg_catalog."session_user"()
-		  FROM (SELECT s.new, pg_catalog.array_agg(s.id) AS recs
-				  FROM (SELECT kept.new, kept.id FROM kept ORDER BY kept.new, kept.id OFFSET 0) s
-				 GROUP BY s.new) g
-		  LEFT JOIN (SELECT o.new, pg_catalog.array_agg(o.old) AS from_profiles
-					   FROM (SELECT DISTINCT kept.new, kept.old FROM kept WHERE kept.old IS NOT NULL
-							  ORDER BY kept.new, kept.old OFFSET 0) o
-					  GROUP BY o.new) f ON f.new OPERATOR(pg_catalog.=) g.new
-		  JOIN cp ON cp.pid OPERATOR(pg_catalog.=) g.new
-		  LEFT JOIN ev ON ev.pid OPERATOR(pg_catalog.=) g.new
-		 WHERE pg_catalog.cardinality(g.recs) OPERATOR(pg_catalog.>) 1 OR NOT cp.is_new;
+		  FROM cdp._merge_log_entries(components, via_kinds, via_rules, via_weights, ch_ids, ch_old, ch_new,
+									  comp_ids, comp_pids, comp_new, absorbed, absorbed_into) e;
 	END IF;
 
 	-- record counts and golden records of every profile that changed

@@ -335,23 +335,34 @@ SELECT l.action, l.details, l.rule_id, l.match_weight
  WHERE l.profile_id = :ken_first
  ORDER BY l.merge_id DESC LIMIT 1;
 
--- the batch's evidence per component, grouped in C: the heaviest
--- probabilistic link (the first record's on a tie), its rule, the distinct
--- kinds in collation order; one row per component
-SELECT * FROM cdp._component_evidence(
-	ARRAY[5, 3, 5, 3, 5, 9, 3]::int8[],
-	ARRAY['phone', NULL, 'email', 'phone', 'phone', NULL, NULL],
-	ARRAY[NULL, 2, NULL, NULL, 7, NULL, 4]::int4[],
-	ARRAY[NULL, 6.5, NULL, NULL, 3.25, NULL, 6.5]::float8[])
- ORDER BY component;
-SELECT * FROM cdp._component_evidence('{}', '{}', '{}', '{}');
-SELECT * FROM cdp._component_evidence(ARRAY[1, 2]::int8[], ARRAY['email'], ARRAY[NULL, NULL]::int4[],
-									  ARRAY[NULL, NULL]::float8[]);
+-- the merge-log rows, built in C: a link per profile that gained records
+-- not of an absorbed profile (none for a new profile of one record), a
+-- merge per absorbed profile listing all its moved records; evidence per
+-- component: the heaviest probabilistic link (the first record's on a
+-- tie), its rule, the distinct kinds in collation order
+SELECT * FROM cdp._merge_log_entries(
+	ARRAY[10, 10, 10, 20, 20, 30, 40]::int8[],
+	ARRAY['phone', NULL, 'email', NULL, 'phone', NULL, NULL],
+	ARRAY[NULL, 2, NULL, 7, NULL, NULL, 9]::int4[],
+	ARRAY[NULL, 6.5, NULL, 3.25, NULL, NULL, 6.5]::float8[],
+	ARRAY[2, 3, 4, 5, 6, 7]::int8[], ARRAY[150, NULL, NULL, 160, NULL, 150]::int8[],
+	ARRAY[100, 100, 200, 200, 300, 400]::int8[],
+	ARRAY[10, 20, 30, 40]::int8[], ARRAY[100, 200, 300, 400]::int8[], ARRAY[false, true, true, false],
+	ARRAY[150]::int8[], ARRAY[100]::int8[]);
+SELECT count(*) FROM cdp._merge_log_entries('{}', '{}', '{}', '{}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT * FROM cdp._merge_log_entries(ARRAY[1, 2]::int8[], ARRAY['email'], ARRAY[NULL, NULL]::int4[],
+									 ARRAY[NULL, NULL]::float8[], ARRAY[1]::int8[], ARRAY[NULL]::int8[],
+									 ARRAY[5]::int8[], ARRAY[1]::int8[], ARRAY[5]::int8[], ARRAY[true], NULL, NULL);
 \echo :SQLSTATE
-SELECT * FROM cdp._component_evidence(ARRAY[1, NULL]::int8[], ARRAY['email', NULL], ARRAY[NULL, NULL]::int4[],
-									  ARRAY[NULL, NULL]::float8[]);
+SELECT * FROM cdp._merge_log_entries(ARRAY[1, NULL]::int8[], ARRAY['email', NULL], ARRAY[NULL, NULL]::int4[],
+									 ARRAY[NULL, NULL]::float8[], ARRAY[1]::int8[], ARRAY[NULL]::int8[],
+									 ARRAY[5]::int8[], ARRAY[1]::int8[], ARRAY[5]::int8[], ARRAY[true], NULL, NULL);
 \echo :SQLSTATE
-SELECT * FROM cdp._component_evidence(ARRAY[1]::int8[], NULL, ARRAY[NULL]::int4[], ARRAY[NULL]::float8[]);
+SELECT * FROM cdp._merge_log_entries(ARRAY[1]::int8[], ARRAY['email'], ARRAY[NULL]::int4[],
+									 ARRAY[NULL]::float8[], ARRAY[1, 2]::int8[], ARRAY[NULL]::int8[],
+									 ARRAY[5, 5]::int8[], ARRAY[1]::int8[], ARRAY[5]::int8[], ARRAY[true], NULL, NULL);
+\echo :SQLSTATE
+
 -- the profile of each component: bad input is refused before anything is
 -- drawn from the sequence
 SELECT last_value AS seq_before FROM cdp.profiles_profile_id_seq \gset
