@@ -143,7 +143,59 @@ COMMENT ON FUNCTION cdp._normalize_identifier(pg_catalog.text, pg_catalog.text) 
  * replaced; rows a loader inserted itself stay.  Values that cannot be
  * normalised go to cdp.identifier_rejects instead of failing.
  */
-CREATE FUNCTION cdp._extract_identifiers(record_ids pg_catalog.int8[]) RETURNS pg_catalog.int8
+/*
+ * The raw identifier values of one record, by kind: its e-mail and phone
+ * columns and every key of attributes named like an identifier kind (a
+ * string, a number or an array of them).  Plain SQL without settings, so
+ * that the planner inlines it into extraction's statements.
+ */
+CREATE FUNCTION cdp._identifier_candidates(email pg_catalog.text, phone pg_catalog.text,
+										   attributes pg_catalog.jsonb)
+	RETURNS TABLE (kind pg_catalog.text, raw pg_catalog.text)
+	LANGUAGE sql STABLE
+AS $$
+	SELECT 'email'::pg_catalog.text, email
+	 WHERE email IS NOT NULL
+	   AND EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) 'email')
+	UNION ALL
+	SELECT 'phone'::pg_catalog.text, phone
+	 WHERE phone IS NOT NULL
+	   AND EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) 'phone')
+	UNION ALL
+	SELECT k.kind, v.raw
+	  FROM pg_catalog.jsonb_each(attributes) e(key, value)
+	  JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) e.key
+	 CROSS JOIN LATERAL (
+			SELECT e.value OPERATOR(pg_catalog.#>>) '{}'::pg_catalog.text[]
+			 WHERE pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
+			UNION ALL
+			SELECT x OPERATOR(pg_catalog.#>>) '{}'::pg_catalog.text[]
+			  FROM pg_catalog.jsonb_array_elements(
+					CASE WHEN pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) 'array'
+						 THEN e.value ELSE '[]'::pg_catalog.jsonb END) x
+			 WHERE pg_catalog.jsonb_typeof(x) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
+		 ) v(raw)
+	 WHERE attributes OPERATOR(pg_catalog.?|)
+		   (SELECT pg_catalog.array_agg(k.kind) FROM cdp.identifier_kinds k)
+$$;
+REVOKE EXECUTE ON FUNCTION cdp._identifier_candidates(pg_catalog.text, pg_catalog.text, pg_catalog.jsonb) FROM PUBLIC;
+
+/*
+ * Extract the identifiers of the given records (NULL: every record that is
+ * new or changed since it was last resolved).  Earlier extracted rows of
+ * those records are replaced; rows a loader inserted itself stay.  Values
+ * that cannot be normalised go to cdp.identifier_rejects instead of
+ * failing.
+ *
+ * With stage, a batch (more than 1,000 records, no tombstones) writes the
+ * rows to the temporary table cdp_staged_identifiers instead, which
+ * clustering reads beside cdp.identifiers and cdp._store_staged_identifiers
+ * moves into cdp.identifiers once each record's profile is known: each row
+ * is then written once, with its profile id, instead of being written
+ * without one and updated.
+ */
+CREATE FUNCTION cdp._extract_identifiers(record_ids pg_catalog.int8[], stage pg_catalog.bool DEFAULT false)
+	RETURNS pg_catalog.int8
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -151,7 +203,17 @@ DECLARE
 	ids		int8[] := record_ids;
 	stored	int8;
 	replication_role text;
+	batch	boolean := false;
 BEGIN
+	/*
+	 * Clustering and cdp._store_staged_identifiers take whatever that table
+	 * holds: one the caller's session made before would bring in identifiers
+	 * nobody extracted (and past the re-ingestion guard), so a stage run
+	 * drops it first, whether it stages or not.
+	 */
+	IF stage AND pg_catalog.to_regclass('pg_temp.cdp_staged_identifiers') IS NOT NULL THEN
+		DROP TABLE pg_temp.cdp_staged_identifiers;
+	END IF;
 	IF ids IS NULL THEN
 		SELECT pg_catalog.array_agg(r.record_id) INTO ids
 		  FROM cdp.source_records r
@@ -173,70 +235,104 @@ BEGIN
 	 * with tombstones the batch takes the triggered path.
 	 */
 	IF pg_catalog.cardinality(ids) OPERATOR(pg_catalog.>) 1000 AND cdp._tombstones_absent() THEN
+		batch := true;
 		PERFORM FROM cdp.identifier_kinds k FOR KEY SHARE;
 		replication_role := pg_catalog.current_setting('session_replication_role');
 		PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
 	END IF;
-	WITH recs AS MATERIALIZED (
-		-- (only records that carry something to extract; locked as the
-		-- foreign key of their identifiers would lock them)
-		SELECT r.record_id, r.email, r.phone, r.attributes
-		  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
-		   AND (r.email IS NOT NULL OR r.phone IS NOT NULL OR r.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
-		   FOR KEY SHARE OF r
-	), candidates AS (
-		SELECT recs.record_id, 'email'::text AS kind, recs.email AS raw
-		  FROM recs
-		 WHERE recs.email IS NOT NULL
-		   AND EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) 'email')
-		UNION ALL
-		SELECT recs.record_id, 'phone'::text, recs.phone
-		  FROM recs
-		 WHERE recs.phone IS NOT NULL
-		   AND EXISTS (SELECT 1 FROM cdp.identifier_kinds k WHERE k.kind OPERATOR(pg_catalog.=) 'phone')
-		UNION ALL
-		SELECT recs.record_id, k.kind, v.raw
-		  FROM recs
-		 CROSS JOIN LATERAL pg_catalog.jsonb_each(recs.attributes) e(key, value)
-		  JOIN cdp.identifier_kinds k ON k.kind OPERATOR(pg_catalog.=) e.key
-		 CROSS JOIN LATERAL (
-				SELECT e.value OPERATOR(pg_catalog.#>>) '{}'::text[]
-				 WHERE pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
-				UNION ALL
-				SELECT x OPERATOR(pg_catalog.#>>) '{}'::text[]
-				  FROM pg_catalog.jsonb_array_elements(
-						CASE WHEN pg_catalog.jsonb_typeof(e.value) OPERATOR(pg_catalog.=) 'array'
-							 THEN e.value ELSE '[]'::jsonb END) x
-				 WHERE pg_catalog.jsonb_typeof(x) OPERATOR(pg_catalog.=) ANY (ARRAY['string', 'number'])
-			 ) v(raw)
-		 WHERE recs.attributes OPERATOR(pg_catalog.?|)
-			   (SELECT pg_catalog.array_agg(k.kind) FROM cdp.identifier_kinds k)
-	), normalised AS (
-		-- (one call a row, its composite result taken apart after: a
-		-- function in FROM would fill a tuple store per call)
-		SELECT c.record_id, c.kind, c.raw, (c.n).value, (c.n).reason
-		  FROM (SELECT c.record_id, c.kind, c.raw, cdp._normalize_identifier(c.kind, c.raw) AS n
-				  FROM candidates c OFFSET 0) c
-	), rejected AS (
-		INSERT INTO cdp.identifier_rejects (record_id, kind, raw_value, reason)
-		SELECT DISTINCT ON (record_id, kind, raw) record_id, kind, raw, reason
-		  FROM normalised WHERE value IS NULL
-		ON CONFLICT DO NOTHING
-	), inserted AS (
-		INSERT INTO cdp.identifiers (record_id, kind, value, raw_value, extracted)
-		SELECT DISTINCT ON (record_id, kind, value) record_id, kind, value, raw, true
-		  FROM normalised WHERE value IS NOT NULL
-		ON CONFLICT (record_id, kind, value) DO NOTHING
-		RETURNING 1
-	)
-	SELECT pg_catalog.count(*) INTO stored FROM inserted;
+	IF batch AND stage THEN
+		CREATE TEMPORARY TABLE cdp_staged_identifiers (record_id int8, kind text, value text, raw_value text)
+			ON COMMIT DROP;
+		WITH recs AS MATERIALIZED (
+			-- (only records that carry something to extract; locked as the
+			-- foreign key of their identifiers would lock them)
+			SELECT r.record_id, r.email, r.phone, r.attributes
+			  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
+			   AND (r.email IS NOT NULL OR r.phone IS NOT NULL OR r.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
+			   FOR KEY SHARE OF r
+		), normalised AS (
+			-- (one call a row, its composite result taken apart after: a
+			-- function in FROM would fill a tuple store per call)
+			SELECT c.record_id, c.kind, c.raw, (c.n).value, (c.n).reason
+			  FROM (SELECT recs.record_id, c.kind, c.raw, cdp._normalize_identifier(c.kind, c.raw) AS n
+					  FROM recs CROSS JOIN LATERAL cdp._identifier_candidates(recs.email, recs.phone, recs.attributes) c
+					OFFSET 0) c
+		), rejected AS (
+			INSERT INTO cdp.identifier_rejects (record_id, kind, raw_value, reason)
+			SELECT DISTINCT ON (record_id, kind, raw) record_id, kind, raw, reason
+			  FROM normalised WHERE value IS NULL
+			ON CONFLICT DO NOTHING
+		)
+		INSERT INTO pg_temp.cdp_staged_identifiers (record_id, kind, value, raw_value)
+		SELECT DISTINCT ON (record_id, kind, value) record_id, kind, value, raw
+		  FROM normalised WHERE value IS NOT NULL;
+		GET DIAGNOSTICS stored = ROW_COUNT;
+	ELSE
+		WITH recs AS MATERIALIZED (
+			SELECT r.record_id, r.email, r.phone, r.attributes
+			  FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) ANY (ids)
+			   AND (r.email IS NOT NULL OR r.phone IS NOT NULL OR r.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
+			   FOR KEY SHARE OF r
+		), normalised AS (
+			SELECT c.record_id, c.kind, c.raw, (c.n).value, (c.n).reason
+			  FROM (SELECT recs.record_id, c.kind, c.raw, cdp._normalize_identifier(c.kind, c.raw) AS n
+					  FROM recs CROSS JOIN LATERAL cdp._identifier_candidates(recs.email, recs.phone, recs.attributes) c
+					OFFSET 0) c
+		), rejected AS (
+			INSERT INTO cdp.identifier_rejects (record_id, kind, raw_value, reason)
+			SELECT DISTINCT ON (record_id, kind, raw) record_id, kind, raw, reason
+			  FROM normalised WHERE value IS NULL
+			ON CONFLICT DO NOTHING
+		), inserted AS (
+			INSERT INTO cdp.identifiers (record_id, kind, value, raw_value, extracted)
+			SELECT DISTINCT ON (record_id, kind, value) record_id, kind, value, raw, true
+			  FROM normalised WHERE value IS NOT NULL
+			ON CONFLICT (record_id, kind, value) DO NOTHING
+			RETURNING 1
+		)
+		SELECT pg_catalog.count(*) INTO stored FROM inserted;
+	END IF;
 	IF replication_role IS NOT NULL THEN
 		PERFORM pg_catalog.set_config('session_replication_role', replication_role, true);
 	END IF;
 	RETURN stored;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION cdp._extract_identifiers(pg_catalog.int8[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cdp._extract_identifiers(pg_catalog.int8[], pg_catalog.bool) FROM PUBLIC;
+
+/*
+ * Move the identifiers a batch staged (cdp._extract_identifiers with stage)
+ * into cdp.identifiers, each with its record's profile id, and drop the
+ * staging table.  Runs where the extraction's locks and settings still
+ * hold: in the same transaction, after the records got their profiles.
+ * Returns how many were stored (NULL when nothing was staged).
+ */
+CREATE FUNCTION cdp._store_staged_identifiers() RETURNS pg_catalog.int8
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	stored		int8;
+	replication_role text;
+BEGIN
+	IF pg_catalog.to_regclass('pg_temp.cdp_staged_identifiers') IS NULL THEN
+		RETURN NULL;
+	END IF;
+	-- (as extraction wrote them: records and kinds are locked, profiles exist)
+	replication_role := pg_catalog.current_setting('session_replication_role');
+	PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
+	INSERT INTO cdp.identifiers (record_id, kind, value, raw_value, extracted, profile_id)
+	SELECT s.record_id, s.kind, s.value, s.raw_value, true, r.profile_id
+	  FROM pg_temp.cdp_staged_identifiers s
+	  JOIN cdp.source_records r ON r.record_id OPERATOR(pg_catalog.=) s.record_id
+	ON CONFLICT (record_id, kind, value) DO NOTHING;
+	GET DIAGNOSTICS stored = ROW_COUNT;
+	PERFORM pg_catalog.set_config('session_replication_role', replication_role, true);
+	DROP TABLE pg_temp.cdp_staged_identifiers;
+	RETURN stored;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION cdp._store_staged_identifiers() FROM PUBLIC;
 
 CREATE FUNCTION cdp.extract_identifiers(record_id pg_catalog.int8) RETURNS pg_catalog.int8
 	LANGUAGE plpgsql STRICT SECURITY DEFINER
@@ -672,7 +768,8 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cdp.resolve'), 0);
-	identifiers_extracted := cdp._extract_identifiers(NULL);
+	-- (a batch stages its new identifiers until their records have profiles)
+	identifiers_extracted := cdp._extract_identifiers(NULL, true);
 	-- (cdp._cluster returns the records in id order)
 	SELECT pg_catalog.array_agg(c.record_id), pg_catalog.array_agg(c.component),
 		   pg_catalog.array_agg(c.via_kind), pg_catalog.array_agg(c.via_rule), pg_catalog.array_agg(c.via_weight)
@@ -689,6 +786,7 @@ BEGIN
 		profiles_merged := 0;
 		records_changed := 0;
 	END IF;
+	identifiers_extracted := COALESCE(cdp._store_staged_identifiers(), identifiers_extracted);
 	elapsed := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
 	-- one audit row for the batch, counts only (cdp.merge_log says what happened to whom)
 	PERFORM cdp._audit('resolve', '{}', pg_catalog.jsonb_build_object(

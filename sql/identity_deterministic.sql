@@ -329,6 +329,25 @@ SELECT count(*) AS new_profiles,
     ON g.profile_id = p.profile_id;
 SELECT count(*) AS dangling FROM cdp.source_records r
  WHERE NOT EXISTS (SELECT FROM cdp.profiles p WHERE p.profile_id = r.profile_id);
+-- its new identifiers were staged and stored once their records had
+-- profiles: each carries its record's profile, the staging table is gone
+SELECT count(*) AS bulk_identifiers,
+       count(*) FILTER (WHERE i.profile_id IS DISTINCT FROM r.profile_id) AS wrong_profile
+  FROM cdp.identifiers i JOIN cdp.source_records r ON r.record_id = i.record_id
+ WHERE r.source_record_key LIKE 'bulk-%';
+SELECT pg_catalog.to_regclass('pg_temp.cdp_staged_identifiers') IS NULL AS staging_dropped;
+-- a staging table the session made itself brings nothing in: a run that
+-- stages nothing drops it too
+CREATE TEMP TABLE cdp_staged_identifiers (record_id int8, kind text, value text, raw_value text);
+INSERT INTO cdp_staged_identifiers
+SELECT record_id, 'email', 'planted@example.org', 'planted@example.org'
+  FROM cdp.source_records WHERE source_record_key IN ('bulk-1', 'bulk-2');
+INSERT INTO cdp.source_records (source_id, source_record_key, email) VALUES (1, 'bulk-late', 'late@example.org');
+SELECT records, profiles_merged FROM cdp.resolve(0);
+SELECT count(DISTINCT profile_id) AS profiles_of_bulk_1_and_2 FROM cdp.source_records
+ WHERE source_record_key IN ('bulk-1', 'bulk-2');
+SELECT count(*) AS planted FROM cdp.identifiers WHERE value = 'planted@example.org';
+SELECT pg_catalog.to_regclass('pg_temp.cdp_staged_identifiers') IS NULL AS staging_dropped;
 -- the batch's merge log names the kinds that linked the grown profile
 SELECT l.action, l.details, l.rule_id, l.match_weight
   FROM cdp.merge_log l

@@ -42,6 +42,7 @@
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "executor/spi.h"
+#include "nodes/makefuncs.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -477,9 +478,8 @@ load_blocked(Clustering *c, MemoryContext cxt)
  * otherwise (false) the rows come through SPI, policies included.
  */
 static bool
-scan_identifiers(Clustering *c, MemoryContext cxt)
+scan_identifiers(Clustering *c, MemoryContext cxt, Oid relid)
 {
-	Oid			relid = get_relname_relid("identifiers", get_namespace_oid("cdp", false));
 	AttrNumber	a_record,
 				a_kind,
 				a_value;
@@ -527,6 +527,13 @@ scan_identifiers(Clustering *c, MemoryContext cxt)
 	return true;
 }
 
+/* the temporary table of a batch's staged identifiers, InvalidOid if none */
+static Oid
+staged_identifiers(void)
+{
+	return RangeVarGetRelid(makeRangeVar("pg_temp", "cdp_staged_identifiers", -1), NoLock, true);
+}
+
 /*
  * Read the identifiers (of the records, or of all) that are not blocked;
  * a full run counts the records per value itself, a subset run asks for
@@ -547,9 +554,24 @@ load_identifiers(Clustering *c, MemoryContext cxt, ArrayType *record_ids)
 	c->last_kind = -1;
 	if (record_ids == NULL)
 	{
+		Oid			staged = staged_identifiers();
+
 		load_blocked(c, cxt);
-		if (scan_identifiers(c, cxt))
+		if (scan_identifiers(c, cxt, get_relname_relid("identifiers", get_namespace_oid("cdp", false))))
+		{
+			/*
+			 * A batch's new identifiers wait in a temporary table until
+			 * their records have profiles (cdp._extract_identifiers).
+			 */
+			if (OidIsValid(staged) && !scan_identifiers(c, cxt, staged))
+				elog(ERROR, "cdp._cluster: cannot read the staged identifiers");
 			return;
+		}
+		if (OidIsValid(staged))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("cdp._cluster: staged identifiers need a direct scan of cdp.identifiers"),
+					 errdetail("Batch resolution runs as the extension's owner, who must bypass row security.")));
 		c->blocked.nvalues = 0; /* the query below filters them */
 	}
 
@@ -849,6 +871,8 @@ mark_shared(Clustering *c, ArrayType *record_ids)
 		mark_shared_from_names(c);
 		return;
 	}
+	if (record_ids == NULL && OidIsValid(staged_identifiers()))
+		elog(ERROR, "cdp._cluster: the household check of staged identifiers needs the records' names");
 	if (record_ids)
 		portal = open_cursor(shared_subset_query, record_ids);
 	else if ((portal = open_shared_values(c)) == NULL)
