@@ -39,84 +39,10 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "identity/identity.h"
+
 /* above this many records the current profiles are read by a full scan */
 #define SCAN_ALL_ABOVE 1000
-
-typedef struct Pair
-{
-	int64		a;
-	int64		b;
-} Pair;
-
-static int
-cmp_pair(const void *x, const void *y)
-{
-	const Pair *p = x;
-	const Pair *q = y;
-
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	return (p->b > q->b) - (p->b < q->b);
-}
-
-static int
-cmp_int64(const void *x, const void *y)
-{
-	int64		a = *(const int64 *) x;
-	int64		b = *(const int64 *) y;
-
-	return (a > b) - (a < b);
-}
-
-/* the index of key in sorted[n], or -1 */
-static int64
-find_sorted(const int64 *sorted, int64 n, int64 key)
-{
-	int64		lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int64		mid = lo + (hi - lo) / 2;
-
-		if (sorted[mid] == key)
-			return mid;
-		if (sorted[mid] < key)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
-static ArrayType *
-int64_array(const int64 *values, int64 n)
-{
-	Datum	   *d = palloc_array(Datum, Max(n, 1));
-
-	for (int64 i = 0; i < n; i++)
-		d[i] = Int64GetDatum(values[i]);
-	return construct_array(d, (int) n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
-
-/* an int8 array whose elements are NULL where values[i] is 0 */
-static ArrayType *
-int64_array_zero_null(const int64 *values, int64 n)
-{
-	Datum	   *d = palloc_array(Datum, Max(n, 1));
-	bool	   *nulls = palloc_array(bool, Max(n, 1));
-	int			dims[1] = {(int) n};
-	int			lbs[1] = {1};
-
-	for (int64 i = 0; i < n; i++)
-	{
-		d[i] = Int64GetDatum(values[i]);
-		nulls[i] = values[i] == 0;
-	}
-	if (n == 0)
-		return construct_empty_array(INT8OID);
-	return construct_md_array(d, nulls, 1, dims, lbs, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
 
 /*
  * The current profile of each record (0: none) into old[], ids[] sorted
@@ -163,7 +89,7 @@ read_current_profiles(const int64 *ids, int64 n, ArrayType *ids_array, int64 *ol
 			bool		isnull;
 			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 			Datum		pid = SPI_getbinval(tup, desc, 2, &isnull);
-			int64		pos = find_sorted(ids, n, id);
+			int64		pos = identity_find_int64(ids, n, id);
 
 			if (pos >= 0)
 			{
@@ -210,7 +136,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	int64	   *comp;
 	int64	   *old;
 	bool	   *exists;
-	Pair	   *pairs;
+	IdentityPair	   *pairs;
 	int64		npairs;
 	int64	   *comp_ids;
 	int64	   *comp_pids;
@@ -277,13 +203,13 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	}
 
 	/* components and their sizes, in order */
-	pairs = palloc_array(Pair, Max(n, 1));
+	pairs = palloc_array(IdentityPair, Max(n, 1));
 	for (int64 i = 0; i < n; i++)
 	{
 		pairs[i].a = comp[i];
 		pairs[i].b = i;
 	}
-	qsort(pairs, n, sizeof(Pair), cmp_pair);
+	qsort(pairs, n, sizeof(IdentityPair), identity_cmp_pair);
 	comp_ids = palloc_array(int64, Max(n, 1));
 	comp_sizes = palloc_array(int64, Max(n, 1));
 	rec_comp = palloc_array(int64, Max(n, 1));
@@ -315,7 +241,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 		pairs[npairs].b = rec_comp[i];
 		npairs++;
 	}
-	qsort(pairs, npairs, sizeof(Pair), cmp_pair);
+	qsort(pairs, npairs, sizeof(IdentityPair), identity_cmp_pair);
 	for (int64 i = 0; i < npairs;)
 	{
 		int64		this_old = pairs[i].a;
@@ -378,7 +304,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	 */
 	kept_sorted = palloc_array(int64, Max(ncomps, 1));
 	memcpy(kept_sorted, comp_pids, sizeof(int64) * ncomps);
-	qsort(kept_sorted, ncomps, sizeof(int64), cmp_int64);
+	qsort(kept_sorted, ncomps, sizeof(int64), identity_cmp_int64);
 	npairs = 0;
 	for (int64 i = 0; i < nch; i++)
 	{
@@ -388,7 +314,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 		pairs[npairs].b = ch_new[i];
 		npairs++;
 	}
-	qsort(pairs, npairs, sizeof(Pair), cmp_pair);
+	qsort(pairs, npairs, sizeof(IdentityPair), identity_cmp_pair);
 	absorbed = palloc_array(int64, Max(npairs, 1));
 	absorbed_into = palloc_array(int64, Max(npairs, 1));
 	for (int64 i = 0; i < npairs;)
@@ -410,7 +336,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 				best_new = to;
 			}
 		}
-		if (find_sorted(kept_sorted, ncomps, this_old) < 0)
+		if (identity_find_int64(kept_sorted, ncomps, this_old) < 0)
 		{
 			absorbed[nabsorbed] = this_old;
 			absorbed_into[nabsorbed] = best_new;
@@ -419,7 +345,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	}
 
 	/* profiles that existed before and lose or gain records, distinct */
-	qsort(kept_changed, nkept_changed, sizeof(int64), cmp_int64);
+	qsort(kept_changed, nkept_changed, sizeof(int64), identity_cmp_int64);
 	{
 		int64		m = 0;
 
@@ -432,28 +358,28 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	bools = palloc_array(Datum, Max(ncomps, 1));
 	for (int64 c = 0; c < ncomps; c++)
 		bools[c] = BoolGetDatum(comp_new[c]);
-	values[0] = PointerGetDatum(int64_array(comp_ids, ncomps));
-	values[1] = PointerGetDatum(int64_array(comp_pids, ncomps));
+	values[0] = PointerGetDatum(identity_int8_array(comp_ids, ncomps, false));
+	values[1] = PointerGetDatum(identity_int8_array(comp_pids, ncomps, false));
 	values[2] = PointerGetDatum(construct_array(bools, (int) ncomps, BOOLOID, 1, true, TYPALIGN_CHAR));
-	values[3] = PointerGetDatum(int64_array(comp_sizes, ncomps));
+	values[3] = PointerGetDatum(identity_int8_array(comp_sizes, ncomps, false));
 	/* (no change and nothing absorbed are NULL, as array_agg of no rows) */
 	if (nch > 0)
 	{
-		values[4] = PointerGetDatum(int64_array(ch_ids, nch));
-		values[5] = PointerGetDatum(int64_array_zero_null(ch_old, nch));
-		values[6] = PointerGetDatum(int64_array(ch_new, nch));
+		values[4] = PointerGetDatum(identity_int8_array(ch_ids, nch, false));
+		values[5] = PointerGetDatum(identity_int8_array(ch_old, nch, true));
+		values[6] = PointerGetDatum(identity_int8_array(ch_new, nch, false));
 	}
 	else
 		nulls[4] = nulls[5] = nulls[6] = true;
 	if (nabsorbed > 0)
 	{
-		values[7] = PointerGetDatum(int64_array(absorbed, nabsorbed));
-		values[8] = PointerGetDatum(int64_array(absorbed_into, nabsorbed));
+		values[7] = PointerGetDatum(identity_int8_array(absorbed, nabsorbed, false));
+		values[8] = PointerGetDatum(identity_int8_array(absorbed_into, nabsorbed, false));
 	}
 	else
 		nulls[7] = nulls[8] = true;
 	if (nkept_changed > 0)
-		values[9] = PointerGetDatum(int64_array(kept_changed, nkept_changed));
+		values[9] = PointerGetDatum(identity_int8_array(kept_changed, nkept_changed, false));
 	else
 		nulls[9] = true;
 	if (ncomps == 0)

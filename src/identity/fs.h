@@ -152,6 +152,9 @@ typedef struct FsModel
 	double		prior;			/* probability that a random pair matches */
 	double		prior_weight;	/* log2(prior / (1 - prior)) */
 	double		rest_max[FS_MAX_COMPARISONS + 1];	/* most comparisons c.. can add */
+	double		max_weight[FS_MAX_COMPARISONS]; /* most comparison c can add (>= 0) */
+	/* scoring order: comparisons without similarity kernels first */
+	int			eval_order[FS_MAX_COMPARISONS];
 } FsModel;
 
 /* one computed slot value of one record; len < 0 means NULL */

@@ -70,14 +70,20 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 {
 	BlockEntry *entries;
 	uint64	   *keys;
+	int			nkeys;
 
 	if (recs->nrecords < 2)
 		return;
 	entries = MemoryContextAllocHuge(CurrentMemoryContext,
 									 sizeof(BlockEntry) * recs->nrecords);
-	/* each record's key hash under each rule but the last (0: no key) */
+	/*
+	 * Each record's key hash under each rule but the last (0: no key), a
+	 * record's side by side: a pair's earlier-rule check reads two cache
+	 * lines, not two per rule.
+	 */
+	nkeys = Max(nrules - 1, 1);
 	keys = MemoryContextAllocHuge(CurrentMemoryContext,
-								  sizeof(uint64) * recs->nrecords * Max(nrules - 1, 1));
+								  sizeof(uint64) * recs->nrecords * nkeys);
 	for (int r = 0; r < nrules; r++)
 	{
 		const FsBlocking *blk = &rules[r];
@@ -104,7 +110,7 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 				n++;
 			}
 			if (r < nrules - 1)
-				keys[(Size) r * recs->nrecords + i] = ok ? (h == 0 ? 1 : h) : 0;
+				keys[(Size) i * nkeys + r] = ok ? (h == 0 ? 1 : h) : 0;
 		}
 		qsort(entries, n, sizeof(BlockEntry), cmp_entry);
 		for (int start = 0; start < n;)
@@ -146,6 +152,8 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 				{
 					int			a = entries[i].rec;
 					int			b = entries[j].rec;
+					const uint64 *ka = keys + (Size) a * nkeys;
+					const uint64 *kb = keys + (Size) b * nkeys;
 					bool		earlier = false;
 
 					if (recs->focus && !recs->focus[a] && !recs->focus[b])
@@ -154,10 +162,8 @@ fs_rule_pairs(const FsModel *model, const FsBlocking *rules, int nrules,
 						continue;
 					for (int e = 0; e < r && !earlier; e++)
 					{
-						const uint64 *ek = keys + (Size) e * recs->nrecords;
-
 						/* equal keys hash equal: most pairs are told apart here */
-						earlier = ek[a] != 0 && ek[a] == ek[b] && rule_holds(&rules[e], recs, a, b);
+						earlier = ka[e] != 0 && ka[e] == kb[e] && rule_holds(&rules[e], recs, a, b);
 					}
 					if (!earlier && !callback(a, b, arg))
 					{

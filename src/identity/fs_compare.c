@@ -176,17 +176,24 @@ fs_pair_weight(const FsModel *model, const FsRecords *recs, int a, int b, int *l
 /*
  * The weight of a pair if it reaches threshold; otherwise some value below
  * threshold, found as soon as the comparisons left cannot lift the pair
- * over it (term frequencies only ever lower a level's weight).
+ * over it (term frequencies only ever lower a level's weight).  The
+ * comparisons are evaluated in the model's eval_order (cheap ones first);
+ * one whose "unless" comparison turned out present can add nothing.  A
+ * pair that reaches the threshold has its weight summed in the model's
+ * order, as fs_pair_weight sums it.
  */
 double
 fs_pair_weight_bounded(const FsModel *model, const FsRecords *recs, int a, int b,
 					   double threshold)
 {
 	int			levels[FS_MAX_COMPARISONS];
+	bool		settled[FS_MAX_COMPARISONS] = {false};
 	double		w = model->prior_weight;
+	double		rest = model->rest_max[0];
 
-	for (int c = 0; c < model->ncomparisons; c++)
+	for (int k = 0; k < model->ncomparisons; k++)
 	{
+		int			c = model->eval_order[k];
 		const FsComparison *cmp = &model->comparisons[c];
 		bool		skip = false;
 
@@ -194,8 +201,27 @@ fs_pair_weight_bounded(const FsModel *model, const FsRecords *recs, int a, int b
 			skip = levels[cmp->unless[d]] >= 0;
 		levels[c] = skip ? -1 : fs_compare_level(model, cmp, recs, a, b);
 		w += fs_level_weight(cmp, levels[c], recs, a);
-		if (w + model->rest_max[c + 1] < threshold)
-			return w + model->rest_max[c + 1];
+		if (!settled[c])
+			rest -= model->max_weight[c];
+		settled[c] = true;
+		/* comparisons that are skipped when this one is present */
+		for (int u = 0; u < model->ncomparisons && levels[c] >= 0; u++)
+		{
+			const FsComparison *other = &model->comparisons[u];
+
+			for (int d = 0; d < other->nunless && !settled[u]; d++)
+				if (other->unless[d] == c)
+				{
+					rest -= model->max_weight[u];
+					settled[u] = true;
+				}
+		}
+		/* (a margin, so that rounding never drops a pair at the threshold) */
+		if (w + rest < threshold - 1e-9)
+			return w + rest;
 	}
+	w = model->prior_weight;
+	for (int c = 0; c < model->ncomparisons; c++)
+		w += fs_level_weight(&model->comparisons[c], levels[c], recs, a);
 	return w;
 }

@@ -609,6 +609,52 @@ parse_blocking(FsModel *model, JsonbValue *bv, const char *key, FsBlocking *rule
  * Parse definition into model.  With require_trained, every level must carry
  * m and u and the definition a prior: scoring needs them.
  */
+/* whether a comparison calls a similarity kernel (the costly ones) */
+static bool
+uses_kernel(const FsComparison *cmp)
+{
+	for (int l = 0; l < cmp->nlevels; l++)
+		if (cmp->levels[l].type == FS_LEVEL_JARO_WINKLER ||
+			cmp->levels[l].type == FS_LEVEL_LEVENSHTEIN)
+			return true;
+	return false;
+}
+
+/*
+ * The order scoring evaluates comparisons in: those without a similarity
+ * kernel first, so that a pair that cannot reach the threshold is told
+ * apart before its names are compared; a comparison with "unless" after
+ * the comparisons it names.  Otherwise in the model's order.
+ */
+static void
+set_eval_order(FsModel *model)
+{
+	bool		placed[FS_MAX_COMPARISONS] = {false};
+	int			n = 0;
+
+	while (n < model->ncomparisons)
+	{
+		int			pick = -1;
+
+		for (int pass = 0; pass < 2 && pick < 0; pass++)
+			for (int c = 0; c < model->ncomparisons && pick < 0; c++)
+			{
+				const FsComparison *cmp = &model->comparisons[c];
+				bool		ready = !placed[c] && uses_kernel(cmp) == (pass == 1);
+
+				for (int d = 0; d < cmp->nunless && ready; d++)
+					ready = placed[cmp->unless[d]];
+				if (ready)
+					pick = c;
+			}
+		for (int c = 0; c < model->ncomparisons && pick < 0; c++)
+			if (!placed[c])
+				pick = c;
+		placed[pick] = true;
+		model->eval_order[n++] = pick;
+	}
+}
+
 void
 fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 			   bool require_trained)
@@ -676,9 +722,11 @@ fs_parse_model(FsModel *model, const char *rule_name, Jsonb *definition,
 
 			for (int l = 0; l < model->comparisons[c].nlevels; l++)
 				best = Max(best, model->comparisons[c].levels[l].weight);
+			model->max_weight[c] = best;
 			model->rest_max[c] = model->rest_max[c + 1] + best;
 		}
 	}
+	set_eval_order(model);
 	if (require_trained && !model->trained)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

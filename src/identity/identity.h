@@ -12,6 +12,7 @@
 #define CDP_IDENTITY_H
 
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 
 /*
  * A disjoint-set forest over the dense indexes 0..n-1, with path compression
@@ -97,6 +98,19 @@ extern int	household_romaji_words(const char *str, int len, StringInfo out);
 extern int32 household_names_add(HouseholdNames *hn, text *given_name_kana, text *given_name,
 								 text *name_romaji);
 extern bool household_names_differ(const HouseholdNames *hn, int32 a, int32 b);
+
+/* sorted int8 arrays and pairs (int8_sets.c) */
+typedef struct IdentityPair
+{
+	int64		a;
+	int64		b;
+} IdentityPair;
+
+extern int	identity_cmp_int64(const void *x, const void *y);
+extern int	identity_cmp_pair(const void *x, const void *y);
+extern int64 identity_find_int64(const int64 *sorted, int64 n, int64 key);
+extern int64 identity_find_pair(const IdentityPair *pairs, int64 n, int64 key);
+extern ArrayType *identity_int8_array(const int64 *values, int64 n, bool zero_is_null);
 
 /* grow an array of elements of elem_size bytes to hold at least need */
 extern void *identity_grow_array(void *array, Size elem_size, int64 *capacity, int64 need);

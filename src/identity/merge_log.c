@@ -33,6 +33,8 @@
 #include "utils/tuplestore.h"
 #include "utils/varlena.h"
 
+#include "identity/identity.h"
+
 /* the records' components, for sorting positions by component */
 static const int64 *sort_components;
 
@@ -45,44 +47,6 @@ cmp_by_component(const void *a, const void *b)
 	if (sort_components[x] != sort_components[y])
 		return sort_components[x] < sort_components[y] ? -1 : 1;
 	return (x > y) - (x < y);
-}
-
-typedef struct Pair
-{
-	int64		a;
-	int64		b;
-} Pair;
-
-static int
-cmp_pair(const void *x, const void *y)
-{
-	const Pair *p = x;
-	const Pair *q = y;
-
-	if (p->a != q->a)
-		return p->a < q->a ? -1 : 1;
-	return (p->b > q->b) - (p->b < q->b);
-}
-
-/* the index of key in the a-sorted pairs[n], or -1 */
-static int64
-find_pair(const Pair *pairs, int64 n, int64 key)
-{
-	int64		lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int64		mid = lo + (hi - lo) / 2;
-
-		if (pairs[mid].a == key)
-			return mid;
-		if (pairs[mid].a < key)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
 }
 
 /* distinct kinds: text and rank in the database's collation */
@@ -200,35 +164,6 @@ cmp_ch(const void *x, const void *y)
 	return (p->id > q->id) - (p->id < q->id);
 }
 
-static int
-cmp_int64(const void *x, const void *y)
-{
-	int64		a = *(const int64 *) x;
-	int64		b = *(const int64 *) y;
-
-	return (a > b) - (a < b);
-}
-
-static bool
-in_sorted(const int64 *sorted, int n, int64 key)
-{
-	int			lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (sorted[mid] == key)
-			return true;
-		if (sorted[mid] < key)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
-}
-
 /* the evidence of one component */
 typedef struct Evidence
 {
@@ -237,21 +172,11 @@ typedef struct Evidence
 	int			nkinds;
 } Evidence;
 
-static ArrayType *
-int64_array(const int64 *values, int n)
-{
-	Datum	   *d = palloc_array(Datum, Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		d[i] = Int64GetDatum(values[i]);
-	return construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
-
 /* the evidence of a component, NULL if it has none */
 static const Evidence *
-evidence_of(const Evidence *evs, const Pair *ev_by_comp, int nevs, int64 comp)
+evidence_of(const Evidence *evs, const IdentityPair *ev_by_comp, int nevs, int64 comp)
 {
-	int64		k = find_pair(ev_by_comp, nevs, comp);
+	int64		k = identity_find_pair(ev_by_comp, nevs, comp);
 
 	return k < 0 ? NULL : &evs[ev_by_comp[k].b];
 }
@@ -270,7 +195,7 @@ emit_entry(ReturnSetInfo *rsinfo, const char *action, int64 profile, int64 other
 	values[1] = Int64GetDatum(profile);
 	values[2] = Int64GetDatum(other);
 	nulls[2] = other == 0;
-	values[3] = PointerGetDatum(int64_array(recs, nrecs));
+	values[3] = PointerGetDatum(identity_int8_array(recs, nrecs, false));
 	if (ev && ev->best >= 0)
 	{
 		values[4] = rule_d[ev->best];
@@ -363,10 +288,10 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 	bool	   *seen;
 	int		   *kind_ranks;
 	int			nkind_ranks = 0;
-	Pair	   *ev_by_comp;		/* (component, index into evs) */
+	IdentityPair	   *ev_by_comp;		/* (component, index into evs) */
 	Evidence   *evs;
 	int			nevs = 0;
-	Pair	   *comp_by_pid;	/* (profile, index into the comp_* arrays) */
+	IdentityPair	   *comp_by_pid;	/* (profile, index into the comp_* arrays) */
 	ChRow	   *by_new;
 	ChRow	   *by_old;
 	int64	   *absorbed_sorted;
@@ -433,7 +358,7 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 	sort_components = comps;
 	qsort(order, n, sizeof(int), cmp_by_component);
 	evs = palloc_array(Evidence, Max(n, 1));
-	ev_by_comp = palloc_array(Pair, Max(n, 1));
+	ev_by_comp = palloc_array(IdentityPair, Max(n, 1));
 	for (int start = 0; start < n;)
 	{
 		int64		comp = comps[order[start]];
@@ -471,13 +396,13 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 	}
 
 	/* components by profile */
-	comp_by_pid = palloc_array(Pair, Max(ncomps, 1));
+	comp_by_pid = palloc_array(IdentityPair, Max(ncomps, 1));
 	for (int c = 0; c < ncomps; c++)
 	{
 		comp_by_pid[c].a = int8_elem(cpid_d, cpid_n, c, "comp_pids", false);
 		comp_by_pid[c].b = c;
 	}
-	qsort(comp_by_pid, ncomps, sizeof(Pair), cmp_pair);
+	qsort(comp_by_pid, ncomps, sizeof(IdentityPair), identity_cmp_pair);
 
 	/* the changed records by new profile, and by old profile */
 	by_new = palloc_array(ChRow, nch);
@@ -496,7 +421,7 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 	absorbed_sorted = palloc_array(int64, Max(nab, 1));
 	for (int i = 0; i < nab; i++)
 		absorbed_sorted[i] = int8_elem(ab_d, ab_n, i, "absorbed", false);
-	qsort(absorbed_sorted, nab, sizeof(int64), cmp_int64);
+	qsort(absorbed_sorted, nab, sizeof(int64), identity_cmp_int64);
 	recs = palloc_array(int64, nch);
 	from = palloc_array(int64, nch);
 	initStringInfo(&details);
@@ -513,21 +438,21 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		for (; end < nch && by_new[end].key == pid; end++)
 		{
-			if (by_new[end].old != 0 && in_sorted(absorbed_sorted, nab, by_new[end].old))
+			if (by_new[end].old != 0 && identity_find_int64(absorbed_sorted, nab, by_new[end].old) >= 0)
 				continue;
 			recs[nrecs++] = by_new[end].id;
 			if (by_new[end].old != 0)
 				from[nfrom++] = by_new[end].old;
 		}
 		start = end;
-		c = find_pair(comp_by_pid, ncomps, pid);
+		c = identity_find_pair(comp_by_pid, ncomps, pid);
 		if (nrecs == 0 || c < 0)
 			continue;
 		c = comp_by_pid[c].b;
 		/* a new profile of one record links nothing */
 		if (nrecs == 1 && !cnew_n[c] && DatumGetBool(cnew_d[c]))
 			continue;
-		qsort(from, nfrom, sizeof(int64), cmp_int64);
+		qsort(from, nfrom, sizeof(int64), identity_cmp_int64);
 		{
 			int			m = 0;
 
@@ -543,14 +468,14 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 
 	/* merges: per absorbed profile (in the order of the profile it went into) */
 	{
-		Pair	   *merges = palloc_array(Pair, Max(nab, 1));
+		IdentityPair	   *merges = palloc_array(IdentityPair, Max(nab, 1));
 
 		for (int i = 0; i < nab; i++)
 		{
 			merges[i].a = int8_elem(abto_d, abto_n, i, "absorbed_into", false);
 			merges[i].b = int8_elem(ab_d, ab_n, i, "absorbed", false);
 		}
-		qsort(merges, nab, sizeof(Pair), cmp_pair);
+		qsort(merges, nab, sizeof(IdentityPair), identity_cmp_pair);
 		for (int i = 0; i < nab; i++)
 		{
 			int64		into = merges[i].a;
@@ -572,7 +497,7 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 			}
 			for (; lo < nch && by_old[lo].key == old; lo++)
 				recs[nrecs++] = by_old[lo].id;
-			c = find_pair(comp_by_pid, ncomps, into);
+			c = identity_find_pair(comp_by_pid, ncomps, into);
 			if (nrecs == 0)
 				continue;
 			emit_entry(rsinfo, "merge", into, old, recs, nrecs, NULL, 0,
