@@ -345,15 +345,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	}
 
 	/* profiles that existed before and lose or gain records, distinct */
-	qsort(kept_changed, nkept_changed, sizeof(int64), identity_cmp_int64);
-	{
-		int64		m = 0;
-
-		for (int64 i = 0; i < nkept_changed; i++)
-			if (m == 0 || kept_changed[i] != kept_changed[m - 1])
-				kept_changed[m++] = kept_changed[i];
-		nkept_changed = m;
-	}
+	nkept_changed = identity_sort_distinct(kept_changed, nkept_changed);
 
 	bools = palloc_array(Datum, Max(ncomps, 1));
 	for (int64 c = 0; c < ncomps; c++)

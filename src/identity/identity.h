@@ -108,6 +108,7 @@ typedef struct IdentityPair
 
 extern int	identity_cmp_int64(const void *x, const void *y);
 extern int	identity_cmp_pair(const void *x, const void *y);
+extern int64 identity_sort_distinct(int64 *values, int64 n);
 extern int64 identity_find_int64(const int64 *sorted, int64 n, int64 key);
 extern int64 identity_find_pair(const IdentityPair *pairs, int64 n, int64 key);
 extern ArrayType *identity_int8_array(const int64 *values, int64 n, bool zero_is_null);

@@ -38,6 +38,19 @@ identity_cmp_pair(const void *x, const void *y)
 	return (p->b > q->b) - (p->b < q->b);
 }
 
+/* sort values[n] and drop repeats; returns how many distinct remain */
+int64
+identity_sort_distinct(int64 *values, int64 n)
+{
+	int64		m = 0;
+
+	qsort(values, n, sizeof(int64), identity_cmp_int64);
+	for (int64 i = 0; i < n; i++)
+		if (m == 0 || values[i] != values[m - 1])
+			values[m++] = values[i];
+	return m;
+}
+
 /* the index of key in sorted[n], or -1 */
 int64
 identity_find_int64(const int64 *sorted, int64 n, int64 key)

@@ -452,15 +452,7 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 		/* a new profile of one record links nothing */
 		if (nrecs == 1 && !cnew_n[c] && DatumGetBool(cnew_d[c]))
 			continue;
-		qsort(from, nfrom, sizeof(int64), identity_cmp_int64);
-		{
-			int			m = 0;
-
-			for (int k = 0; k < nfrom; k++)
-				if (m == 0 || from[k] != from[m - 1])
-					from[m++] = from[k];
-			nfrom = m;
-		}
+		nfrom = (int) identity_sort_distinct(from, nfrom);
 		emit_entry(rsinfo, "link", pid, 0, recs, nrecs, from, nfrom,
 				   evidence_of(evs, ev_by_comp, nevs, int8_elem(cid_d, cid_n, (int) c, "comp_ids", false)),
 				   rule_d, weight_d, by_rank, kind_ranks, &details);

@@ -145,28 +145,8 @@ if ($pool eq 'large')
 		'太 タ ta', '一 イチ ichi', '介 スケ suke', '也 ヤ ya', '樹 キ ki', '郎 ロウ rou', '人 ト to',
 		'平 ヘイ hei', '司 ジ ji', '彦 ヒコ hiko', '之 ユキ yuki', '斗 ト to', '子 コ ko', '美 ミ mi',
 		'香 カ ka', '恵 エ e', '奈 ナ na', '代 ヨ yo', '里 リ ri', '菜 ナ na', '穂 ホ ho', '乃 ノ no');
-	my %fam_seen = map { $_->[0] => 1 } @family;
-	my %giv_seen = map { $_->[0] => 1 } @given;
-	my @fam_more;
-	my @giv_more;
-	for my $h (@fam_head)
-	{
-		for my $t (@fam_tail)
-		{
-			my $kanji = $h->[0] . $t->[0];
-			next if $h->[0] eq $t->[0] || $fam_seen{$kanji}++;
-			push @fam_more, [ $kanji, $h->[1] . $t->[1], $h->[2] . $t->[2] ];
-		}
-	}
-	for my $h (@giv_head)
-	{
-		for my $t (@giv_tail)
-		{
-			my $kanji = $h->[0] . $t->[0];
-			next if $h->[0] eq $t->[0] || $giv_seen{$kanji}++;
-			push @giv_more, [ $kanji, $h->[1] . $t->[1], $h->[2] . $t->[2] ];
-		}
-	}
+	my @fam_more = compose_names(\@fam_head, \@fam_tail, \@family);
+	my @giv_more = compose_names(\@giv_head, \@giv_tail, \@given);
 	# the listed names carry 40 % (family) and 10 % (given) of people
 	$family_weights = weights_of(scalar(@family), 0.4, scalar(@fam_more));
 	$given_weights = weights_of(scalar(@given), 0.1, scalar(@giv_more));
@@ -186,6 +166,25 @@ if ($pool eq 'large')
 		}
 	}
 	push @towns, @more_towns;
+}
+
+# names made of a head and a tail part (kanji, kana and romaji joined),
+# leaving out a part twice and the names already listed
+sub compose_names
+{
+	my ($heads, $tails, $listed) = @_;
+	my %seen = map { $_->[0] => 1 } @$listed;
+	my @names;
+	for my $h (@$heads)
+	{
+		for my $t (@$tails)
+		{
+			my $kanji = $h->[0] . $t->[0];
+			next if $h->[0] eq $t->[0] || $seen{$kanji}++;
+			push @names, [ $kanji, $h->[1] . $t->[1], $h->[2] . $t->[2] ];
+		}
+	}
+	return @names;
 }
 
 # cumulative weights: $listed names weighted 1/sqrt(rank) with $share of
