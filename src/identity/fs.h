@@ -155,6 +155,8 @@ typedef struct FsModel
 	double		max_weight[FS_MAX_COMPARISONS]; /* most comparison c can add (>= 0) */
 	/* scoring order: comparisons without similarity kernels first */
 	int			eval_order[FS_MAX_COMPARISONS];
+	/* per comparison, the comparisons whose "unless" names it (bit u) */
+	uint32		skipped_when_present[FS_MAX_COMPARISONS];
 } FsModel;
 
 /* one computed slot value of one record; len < 0 means NULL */

@@ -187,7 +187,7 @@ fs_pair_weight_bounded(const FsModel *model, const FsRecords *recs, int a, int b
 					   double threshold)
 {
 	int			levels[FS_MAX_COMPARISONS];
-	bool		settled[FS_MAX_COMPARISONS] = {false};
+	uint32		settled = 0;	/* comparisons no longer in rest (bit c) */
 	double		w = model->prior_weight;
 	double		rest = model->rest_max[0];
 
@@ -201,20 +201,18 @@ fs_pair_weight_bounded(const FsModel *model, const FsRecords *recs, int a, int b
 			skip = levels[cmp->unless[d]] >= 0;
 		levels[c] = skip ? -1 : fs_compare_level(model, cmp, recs, a, b);
 		w += fs_level_weight(cmp, levels[c], recs, a);
-		if (!settled[c])
+		if (!(settled & ((uint32) 1 << c)))
 			rest -= model->max_weight[c];
-		settled[c] = true;
+		settled |= (uint32) 1 << c;
 		/* comparisons that are skipped when this one is present */
-		for (int u = 0; u < model->ncomparisons && levels[c] >= 0; u++)
+		if (levels[c] >= 0)
 		{
-			const FsComparison *other = &model->comparisons[u];
+			uint32		newly = model->skipped_when_present[c] & ~settled;
 
-			for (int d = 0; d < other->nunless && !settled[u]; d++)
-				if (other->unless[d] == c)
-				{
+			for (int u = 0; newly != 0; u++, newly >>= 1)
+				if (newly & 1)
 					rest -= model->max_weight[u];
-					settled[u] = true;
-				}
+			settled |= model->skipped_when_present[c];
 		}
 		/* (a margin, so that rounding never drops a pair at the threshold) */
 		if (w + rest < threshold - 1e-9)

@@ -624,7 +624,8 @@ uses_kernel(const FsComparison *cmp)
  * The order scoring evaluates comparisons in: those without a similarity
  * kernel first, so that a pair that cannot reach the threshold is told
  * apart before its names are compared; a comparison with "unless" after
- * the comparisons it names.  Otherwise in the model's order.
+ * the comparisons it names.  Otherwise in the model's order.  Also which
+ * comparisons each one rules out when present.
  */
 static void
 set_eval_order(FsModel *model)
@@ -632,6 +633,11 @@ set_eval_order(FsModel *model)
 	bool		placed[FS_MAX_COMPARISONS] = {false};
 	int			n = 0;
 
+	StaticAssertStmt(FS_MAX_COMPARISONS <= 32, "skipped_when_present holds one bit a comparison");
+	memset(model->skipped_when_present, 0, sizeof(model->skipped_when_present));
+	for (int u = 0; u < model->ncomparisons; u++)
+		for (int d = 0; d < model->comparisons[u].nunless; d++)
+			model->skipped_when_present[model->comparisons[u].unless[d]] |= (uint32) 1 << u;
 	while (n < model->ncomparisons)
 	{
 		int			pick = -1;

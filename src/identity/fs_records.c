@@ -35,6 +35,7 @@
 #include "fmgr.h"
 
 #include "identity/fs.h"
+#include "identity/identity.h"
 #include "match/normalize.h"
 #include "match/similarity.h"
 
@@ -526,15 +527,6 @@ id_in(int64 id, const int64 *ids, int nids)
 	return false;
 }
 
-static int
-cmp_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Load the records (record_ids NULL: all of them; otherwise those and, with
  * candidates, the records sharing a blocking key with them) into the
@@ -592,7 +584,7 @@ fs_load_records(const FsModel *model, ArrayType *record_ids, bool candidates,
 			if (!nulls[i])
 				ids[j++] = DatumGetInt64(elems[i]);
 		nids = j;
-		qsort(ids, nids, sizeof(int64), cmp_int64);
+		qsort(ids, nids, sizeof(int64), identity_cmp_int64);
 		recs->focus = palloc(sizeof(bool) * capacity);
 		args[0] = PointerGetDatum(record_ids);
 	}

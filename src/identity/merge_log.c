@@ -54,6 +54,7 @@ typedef struct KindEntry
 {
 	text	   *kind;
 	int			rank;
+	char	   *json;			/* as a JSON string, quoted and escaped */
 } KindEntry;
 
 static int
@@ -87,6 +88,7 @@ kind_index(KindEntry **kinds, int *nkinds, int *cap, text *kind)
 	}
 	(*kinds)[*nkinds].kind = kind;
 	(*kinds)[*nkinds].rank = 0;
+	(*kinds)[*nkinds].json = NULL;
 	return (*nkinds)++;
 }
 
@@ -209,7 +211,7 @@ emit_entry(ReturnSetInfo *rsinfo, const char *action, int64 profile, int64 other
 	{
 		if (k > 0)
 			appendStringInfoString(details, ", ");
-		escape_json(details, text_to_cstring(by_rank[kind_ranks[ev->kinds_off + k]]->kind));
+		appendStringInfoString(details, by_rank[kind_ranks[ev->kinds_off + k]]->json);
 	}
 	appendStringInfoChar(details, ']');
 	if (nfrom > 0)
@@ -352,7 +354,14 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 		by_rank[k] = &kinds[k];
 	qsort(by_rank, nkinds, sizeof(KindEntry *), cmp_kind_text);
 	for (int k = 0; k < nkinds; k++)
+	{
+		StringInfoData json;
+
+		initStringInfo(&json);
+		escape_json(&json, text_to_cstring(by_rank[k]->kind));
 		by_rank[k]->rank = k;
+		by_rank[k]->json = json.data;
+	}
 	seen = palloc0_array(bool, Max(nkinds, 1));
 	kind_ranks = palloc_array(int, Max(n, 1));
 	sort_components = comps;
