@@ -381,6 +381,14 @@ SELECT * FROM cdp._merge_log_entries(ARRAY[1]::int8[], ARRAY['email'], ARRAY[NUL
 									 ARRAY[NULL]::float8[], ARRAY[1, 2]::int8[], ARRAY[NULL]::int8[],
 									 ARRAY[5, 5]::int8[], ARRAY[1]::int8[], ARRAY[5]::int8[], ARRAY[true], NULL, NULL);
 \echo :SQLSTATE
+SELECT * FROM cdp._merge_log_entries(ARRAY[[1]]::int8[], ARRAY[['email']], ARRAY[[NULL]]::int4[],
+									 ARRAY[[NULL]]::float8[], ARRAY[1]::int8[], ARRAY[NULL]::int8[],
+									 ARRAY[5]::int8[], ARRAY[1]::int8[], ARRAY[5]::int8[], ARRAY[true], NULL, NULL);
+\echo :SQLSTATE
+SELECT * FROM cdp._merge_log_entries(ARRAY[1]::int8[], ARRAY['email'], ARRAY[NULL]::int4[],
+									 ARRAY[NULL]::float8[], ARRAY[1]::int8[], ARRAY[NULL]::int8[],
+									 ARRAY[5]::int8[], ARRAY[1]::int8[], ARRAY[5, 6]::int8[], ARRAY[true], NULL, NULL);
+\echo :SQLSTATE
 
 -- the profile of each component: bad input is refused before anything is
 -- drawn from the sequence
@@ -390,6 +398,8 @@ SELECT * FROM cdp._component_profiles(ARRAY[1, 2]::int8[], ARRAY[1]::int8[]);
 SELECT * FROM cdp._component_profiles(ARRAY[1, NULL]::int8[], ARRAY[1, 1]::int8[]);
 \echo :SQLSTATE
 SELECT * FROM cdp._component_profiles(ARRAY[2, 1]::int8[], ARRAY[1, 1]::int8[]);
+\echo :SQLSTATE
+SELECT * FROM cdp._component_profiles(ARRAY[[1, 2]]::int8[], ARRAY[[1, 1]]::int8[]);
 \echo :SQLSTATE
 SELECT last_value = :seq_before AS sequence_untouched FROM cdp.profiles_profile_id_seq;
 -- records that do not exist are left out, as a join would

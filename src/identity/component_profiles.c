@@ -136,7 +136,7 @@ cdp_component_profiles(PG_FUNCTION_ARGS)
 	int64	   *comp;
 	int64	   *old;
 	bool	   *exists;
-	IdentityPair	   *pairs;
+	IdentityPair *pairs;
 	int64		npairs;
 	int64	   *comp_ids;
 	int64	   *comp_pids;

@@ -290,10 +290,10 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 	bool	   *seen;
 	int		   *kind_ranks;
 	int			nkind_ranks = 0;
-	IdentityPair	   *ev_by_comp;		/* (component, index into evs) */
+	IdentityPair *ev_by_comp;		/* (component, index into evs) */
 	Evidence   *evs;
 	int			nevs = 0;
-	IdentityPair	   *comp_by_pid;	/* (profile, index into the comp_* arrays) */
+	IdentityPair *comp_by_pid;	/* (profile, index into the comp_* arrays) */
 	ChRow	   *by_new;
 	ChRow	   *by_old;
 	int64	   *absorbed_sorted;
@@ -469,7 +469,7 @@ cdp_merge_log_entries(PG_FUNCTION_ARGS)
 
 	/* merges: per absorbed profile (in the order of the profile it went into) */
 	{
-		IdentityPair	   *merges = palloc_array(IdentityPair, Max(nab, 1));
+		IdentityPair *merges = palloc_array(IdentityPair, Max(nab, 1));
 
 		for (int i = 0; i < nab; i++)
 		{
