@@ -274,7 +274,6 @@ CREATE TRIGGER identifier_kinds_replace_builtin BEFORE INSERT ON cdp.identifier_
 	FOR EACH ROW EXECUTE FUNCTION cdp._replace_builtin_row('kind');
 
 CREATE TABLE cdp.identifiers (
-	identifier_id	bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	record_id		bigint NOT NULL REFERENCES cdp.source_records (record_id) ON DELETE CASCADE,
 	-- copy of the record's profile, kept in step by resolution
 	profile_id		bigint REFERENCES cdp.profiles (profile_id),
@@ -283,13 +282,20 @@ CREATE TABLE cdp.identifiers (
 		CONSTRAINT identifiers_value_not_blank CHECK (btrim(value) <> ''),
 	raw_value		text,
 	created_at		timestamptz NOT NULL DEFAULT now(),
-	CONSTRAINT identifiers_record_kind_value_unique UNIQUE (record_id, kind, value)
+	CONSTRAINT identifiers_pkey PRIMARY KEY (record_id, kind, value)
 );
 COMMENT ON TABLE cdp.identifiers IS 'normalised identifying values (kind + value) of each source record';
 COMMENT ON COLUMN cdp.identifiers.value IS 'normalised value; equal values of a linking kind link records';
 COMMENT ON COLUMN cdp.identifiers.raw_value IS 'the value as the source sent it';
 
-CREATE INDEX identifiers_kind_value_idx ON cdp.identifiers (kind, value);
+/*
+ * A record's value is its own key (no surrogate id: a batch writes a
+ * million rows, and each index costs every one of them).  Values are only
+ * ever looked up by equality (who else holds this e-mail address?), which a
+ * hash index answers without comparing strings; the kind is checked on the
+ * row.
+ */
+CREATE INDEX identifiers_value_idx ON cdp.identifiers USING hash (value);
 CREATE INDEX identifiers_profile_idx ON cdp.identifiers (profile_id);
 
 CREATE TABLE cdp.blocked_identifiers (
@@ -497,7 +503,6 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.source_records', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.source_records_record_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.identifier_kinds', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('cdp.identifiers', '');
-SELECT pg_catalog.pg_extension_config_dump('cdp.identifiers_identifier_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.blocked_identifiers', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('cdp.match_rules', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.match_rules_rule_id_seq', '');

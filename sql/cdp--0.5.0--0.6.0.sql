@@ -16,13 +16,15 @@ ALTER TABLE cdp.identifiers ADD COLUMN extracted boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN cdp.identifiers.extracted IS 'written by cdp.extract_identifiers (replaced when the record changes)';
 
 /*
- * A batch writes the profile id of nearly every identifier row.  With no
- * index on identifiers.profile_id that write is a heap-only (HOT) update
- * wherever the row's page has room for the new version: no new entries in
- * the other three indexes, several times cheaper.  Pages are therefore
- * filled only half by inserts.  A profile's identifiers are those of its
- * records (source_records_profile_idx, then the (record_id, kind, value)
- * index); resolution keeps identifiers.profile_id equal to their record's.
+ * Resolution rewrites the profile id of the identifier rows of every record
+ * that changes profile (a merge, or a batch over records a loader gave
+ * identifiers of their own).  With no index on identifiers.profile_id that
+ * write is a heap-only (HOT) update wherever the row's page has room for
+ * the new version: no new entries in the other indexes, several times
+ * cheaper.  Pages are therefore filled only half by inserts.  A profile's
+ * identifiers are those of its records (source_records_profile_idx, then
+ * the primary key (record_id, kind, value)); resolution keeps
+ * identifiers.profile_id equal to their record's.
  */
 DROP INDEX cdp.identifiers_profile_idx;
 ALTER TABLE cdp.identifiers SET (fillfactor = 50);

@@ -143,7 +143,7 @@ SELECT profile_id, status, merged_into, family_name, given_name, email, phone, b
   FROM cdp.profiles ORDER BY profile_id;
 -- records and identifiers are gone, Hanako's and Jiro's stay
 SELECT record_id, source_record_key FROM cdp.source_records ORDER BY record_id;
-SELECT record_id, kind, value FROM cdp.identifiers ORDER BY identifier_id;
+SELECT record_id, kind, value FROM cdp.identifiers ORDER BY record_id, kind, value;
 -- events stay for totals, but name nobody and carry no properties
 SELECT event_id, profile_id, record_id, source_event_key, event_type, amount, properties
   FROM cdp.events ORDER BY event_id;

@@ -105,7 +105,7 @@ INSERT INTO cdp.identifier_kinds (kind, one_per_person, max_per_profile) VALUES 
 \echo :SQLSTATE
 INSERT INTO cdp.identifier_kinds (kind, max_records_per_value) VALUES ('member_no', 0);
 \echo :SQLSTATE
-SELECT kind, value FROM cdp.identifiers ORDER BY identifier_id;
+SELECT kind, value FROM cdp.identifiers ORDER BY record_id, kind, value;
 
 -- profiles: a merged profile points at its survivor, and only a merged one
 INSERT INTO cdp.profiles (family_name) VALUES ('高橋');
