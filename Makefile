@@ -25,8 +25,15 @@ ICU_LIBS := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null || echo -licui
 PG_CPPFLAGS = -I$(srcdir)/src $(ICU_CFLAGS)
 SHLIB_LINK = $(ICU_LIBS) -lm
 
-EXTRA_CLEAN = results regression.diffs regression.out tmp_check log
+# each object also depends on the headers it includes (gcc writes them to
+# src/.../<file>.d), so that editing a header rebuilds every file using it
+PG_CFLAGS = -MMD -MP
+DEPS = $(OBJS:.o=.d)
+
+EXTRA_CLEAN = results regression.diffs regression.out tmp_check log $(DEPS)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+-include $(DEPS)
