@@ -409,22 +409,30 @@ kind_index(Clustering *c, const char *kind, int len, int16 guess)
 	return -1;
 }
 
-/* one identifier row: intern its value, count it, keep (record, value) */
-static void
-add_identifier(Clustering *c, int64 record_id, text *kind, text *value, int64 count)
+/* whether identifiers of kind k (-1: unknown) take part in clustering */
+static inline bool
+kind_clustered(Clustering *c, int16 k)
 {
-	int16		k = kind_index(c, VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind), c->last_kind);
+	return k >= 0 && (c->kinds[k].links || c->kinds[k].limit != 0);
+}
+
+/*
+ * One identifier row of a clustered kind k, its value (data, len) of hash
+ * h = value_table_hash(k, data, len): intern the value, count it, keep
+ * (record, value).
+ */
+static void
+add_identifier_hashed(Clustering *c, int64 record_id, int16 k, const char *data, int len,
+					  uint64 h, int64 count)
+{
 	int32		r;
 	int32		v;
 
-	if (k < 0 || (!c->kinds[k].links && c->kinds[k].limit == 0))
-		return;					/* a kind that neither links nor limits */
 	c->last_kind = k;
-	if (c->blocked.nvalues > 0 &&
-		value_table_lookup(&c->blocked, k, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)) >= 0)
+	if (c->blocked.nvalues > 0 && value_table_lookup(&c->blocked, k, data, len) >= 0)
 		return;
 	r = record_index(c, record_id);
-	v = value_table_intern(&c->vt, k, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+	v = value_table_intern_hashed(&c->vt, h, k, data, len);
 	if (count >= 0)
 		c->vt.count[v] = count;
 	else
@@ -444,6 +452,19 @@ add_identifier(Clustering *c, int64 record_id, text *kind, text *value, int64 co
 	c->row_value[c->nrows] = v;
 	c->nrows++;
 	progress(c, "identifiers loaded:", c->nrows);
+}
+
+/* one identifier row as SQL returns it */
+static void
+add_identifier(Clustering *c, int64 record_id, text *kind, text *value, int64 count)
+{
+	int16		k = kind_index(c, VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind), c->last_kind);
+
+	if (!kind_clustered(c, k))
+		return;
+	add_identifier_hashed(c, record_id, k, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
+						  value_table_hash(k, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)),
+						  count);
 }
 
 /* the blocked values, interned like identifiers */
@@ -488,6 +509,13 @@ scan_identifiers(Clustering *c, MemoryContext cxt, Oid relid)
 	TupleTableSlot *slot;
 	MemoryContext old;
 	int64		n = 0;
+	bool		have_pending = false;
+	int64		pending_record = 0;
+	int16		pending_kind = 0;
+	char	   *pending_value;
+	int			pending_len = 0;
+	int			pending_cap;
+	uint64		pending_hash = 0;
 
 	if (!OidIsValid(relid) ||
 		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED ||
@@ -506,20 +534,54 @@ scan_identifiers(Clustering *c, MemoryContext cxt, Oid relid)
 	/* distinct values are fewer than rows: room for half as many up front */
 	if (rel->rd_rel->reltuples > 0)
 		value_table_reserve(&c->vt, (int64) rel->rd_rel->reltuples / 2);
+	/*
+	 * Each row's value is hashed, and the hash table's slot for it
+	 * requested from memory, one row ahead of interning it: the previous
+	 * row (its value copied out of the slot) is interned while that load is
+	 * under way.
+	 */
+	pending_cap = 256;
+	pending_value = palloc(pending_cap);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		int64		record_id;
 		text	   *kind;
 		text	   *value;
+		int16		k;
+		int			len;
+		uint64		h;
 
 		slot_getsomeattrs(slot, Max(a_record, Max(a_kind, a_value)));
 		record_id = DatumGetInt64(slot->tts_values[a_record - 1]);
 		kind = DatumGetTextPP(slot->tts_values[a_kind - 1]);
+		k = kind_index(c, VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind), c->last_kind);
+		if (!kind_clustered(c, k))
+			continue;
 		value = DatumGetTextPP(slot->tts_values[a_value - 1]);
-		add_identifier(c, record_id, kind, value, -1);
+		len = VARSIZE_ANY_EXHDR(value);
+		h = value_table_hash(k, VARDATA_ANY(value), len);
+		value_table_prefetch(&c->vt, h);
+		if (have_pending)
+			add_identifier_hashed(c, pending_record, pending_kind, pending_value, pending_len,
+								  pending_hash, -1);
+		if (len > pending_cap)
+		{
+			pending_cap = Max(len, pending_cap * 2);
+			pending_value = repalloc(pending_value, pending_cap);
+		}
+		memcpy(pending_value, VARDATA_ANY(value), len);
+		pending_record = record_id;
+		pending_kind = k;
+		pending_len = len;
+		pending_hash = h;
+		have_pending = true;
 		if ((++n & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+	if (have_pending)
+		add_identifier_hashed(c, pending_record, pending_kind, pending_value, pending_len,
+							  pending_hash, -1);
+	pfree(pending_value);
 	MemoryContextSwitchTo(old);
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);

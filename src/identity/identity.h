@@ -59,6 +59,10 @@ typedef struct ValueTable
 extern void value_table_init(ValueTable *vt);
 extern void value_table_reserve(ValueTable *vt, int64 n);
 extern int32 value_table_intern(ValueTable *vt, int16 kind, const char *data, int len);
+extern uint64 value_table_hash(int16 kind, const char *data, int len);
+extern void value_table_prefetch(const ValueTable *vt, uint64 h);
+extern int32 value_table_intern_hashed(ValueTable *vt, uint64 h, int16 kind, const char *data,
+									   int len);
 extern int32 value_table_lookup(const ValueTable *vt, int16 kind, const char *data, int len);
 
 /* qsort order of value ids: kind (as ranked), hash, length, bytes */

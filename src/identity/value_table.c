@@ -95,10 +95,36 @@ value_table_probe(const ValueTable *vt, uint64 h, int16 kind, const char *data, 
 	return -1;
 }
 
+/* the hash of (kind, value) that the table files it under */
+uint64
+value_table_hash(int16 kind, const char *data, int len)
+{
+	return hash_bytes_extended((const unsigned char *) data, len, (uint64) kind);
+}
+
+/*
+ * Start loading the slot where a value of hash h is looked for into the
+ * CPU cache: with millions of values that load is a cache miss, which a
+ * caller that knows the next value early can overlap with other work.
+ */
+void
+value_table_prefetch(const ValueTable *vt, uint64 h)
+{
+#ifdef __GNUC__
+	__builtin_prefetch(&vt->slots[h & (vt->nslots - 1)]);
+#endif
+}
+
 int32
 value_table_intern(ValueTable *vt, int16 kind, const char *data, int len)
 {
-	uint64		h = hash_bytes_extended((const unsigned char *) data, len, (uint64) kind);
+	return value_table_intern_hashed(vt, value_table_hash(kind, data, len), kind, data, len);
+}
+
+/* value_table_intern, the hash h = value_table_hash(kind, data, len) given */
+int32
+value_table_intern_hashed(ValueTable *vt, uint64 h, int16 kind, const char *data, int len)
+{
 	int64		i;
 	int32		v = value_table_probe(vt, h, kind, data, len, &i);
 
