@@ -551,6 +551,8 @@ scan_identifiers(Clustering *c, MemoryContext cxt, Oid relid)
 		int			len;
 		uint64		h;
 
+		if ((++n & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 		slot_getsomeattrs(slot, Max(a_record, Max(a_kind, a_value)));
 		record_id = DatumGetInt64(slot->tts_values[a_record - 1]);
 		kind = DatumGetTextPP(slot->tts_values[a_kind - 1]);
@@ -575,8 +577,6 @@ scan_identifiers(Clustering *c, MemoryContext cxt, Oid relid)
 		pending_len = len;
 		pending_hash = h;
 		have_pending = true;
-		if ((++n & 4095) == 0)
-			CHECK_FOR_INTERRUPTS();
 	}
 	if (have_pending)
 		add_identifier_hashed(c, pending_record, pending_kind, pending_value, pending_len,
@@ -1188,11 +1188,31 @@ try_union(Clustering *c, int32 a, int32 b, int16 kind, int32 rule, float8 weight
 	return true;
 }
 
+/*
+ * A linked value with the leading keys of its order copied beside it, so
+ * that sorting compares neighbouring memory instead of reading the value
+ * table's arrays at random (a cache miss per comparison); the rare equal
+ * (kind, hash) pairs are ordered by the table.
+ */
+typedef struct LinkedValue
+{
+	uint64		hash;
+	int32		v;
+	int16		kind;
+} LinkedValue;
+
 /* records sharing a value of a linking kind: a star from the group's first */
 static int
-compare_values(const void *a, const void *b, void *arg)
+compare_linked_values(const void *a, const void *b, void *arg)
 {
-	return value_table_compare((const ValueTable *) arg, *(const int32 *) a, *(const int32 *) b);
+	const LinkedValue *x = (const LinkedValue *) a;
+	const LinkedValue *y = (const LinkedValue *) b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return value_table_compare((const ValueTable *) arg, x->v, y->v);
 }
 
 static int
@@ -1215,7 +1235,7 @@ link_identifier_groups(Clustering *c)
 	ValueTable *vt = &c->vt;
 	int64	   *start = palloc_extended(sizeof(int64) * Max(vt->nvalues, 1), MCXT_ALLOC_HUGE);
 	int32	   *fill = palloc_extended(sizeof(int32) * Max(vt->nvalues, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	int32	   *linked = palloc_extended(sizeof(int32) * Max(vt->nvalues, 1), MCXT_ALLOC_HUGE);
+	LinkedValue *linked = palloc_extended(sizeof(LinkedValue) * Max(vt->nvalues, 1), MCXT_ALLOC_HUGE);
 	int32	   *members;
 	int32		nlinked = 0;
 	int64		total = 0;
@@ -1229,13 +1249,18 @@ link_identifier_groups(Clustering *c)
 	{
 		start[i] = -1;
 		if (fill[i] >= 2 && c->kinds[vt->kind[i]].links && !value_is_junk(c, i))
-			linked[nlinked++] = i;
+		{
+			linked[nlinked].hash = vt->hash[i];
+			linked[nlinked].v = i;
+			linked[nlinked].kind = vt->kind[i];
+			nlinked++;
+		}
 	}
-	qsort_arg(linked, nlinked, sizeof(int32), compare_values, vt);
+	qsort_arg(linked, nlinked, sizeof(LinkedValue), compare_linked_values, vt);
 	for (i = 0; i < nlinked; i++)
 	{
-		start[linked[i]] = total;
-		total += fill[linked[i]];
+		start[linked[i].v] = total;
+		total += fill[linked[i].v];
 	}
 	members = palloc_extended(sizeof(int32) * Max(total, 1), MCXT_ALLOC_HUGE);
 	memset(fill, 0, sizeof(int32) * Max(vt->nvalues, 1));
@@ -1249,7 +1274,7 @@ link_identifier_groups(Clustering *c)
 
 	for (i = 0; i < nlinked; i++)
 	{
-		int32		v = linked[i];
+		int32		v = linked[i].v;
 		int32	   *m = members + start[v];
 		int32		j;
 
@@ -1263,7 +1288,7 @@ link_identifier_groups(Clustering *c)
 			m[1] = t;
 		}
 		for (j = 1; j < fill[v]; j++)
-			try_union(c, m[0], m[j], vt->kind[v], 0, 0.0);
+			try_union(c, m[0], m[j], linked[i].kind, 0, 0.0);
 		if (c->progress_every > 0 && (i + 1) % c->progress_every == 0)
 			ereport(NOTICE, (errmsg("resolve: shared values linked: %d of %d", i + 1, nlinked)));
 		if ((i & 1023) == 0)
