@@ -429,7 +429,8 @@ add_identifier_hashed(Clustering *c, int64 record_id, int16 k, const char *data,
 	int32		v;
 
 	c->last_kind = k;
-	if (c->blocked.nvalues > 0 && value_table_lookup(&c->blocked, k, data, len) >= 0)
+	/* (the blocked values' table hashes as the values' does) */
+	if (c->blocked.nvalues > 0 && value_table_lookup_hashed(&c->blocked, h, k, data, len) >= 0)
 		return;
 	r = record_index(c, record_id);
 	v = value_table_intern_hashed(&c->vt, h, k, data, len);

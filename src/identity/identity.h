@@ -64,6 +64,8 @@ extern void value_table_prefetch(const ValueTable *vt, uint64 h);
 extern int32 value_table_intern_hashed(ValueTable *vt, uint64 h, int16 kind, const char *data,
 									   int len);
 extern int32 value_table_lookup(const ValueTable *vt, int16 kind, const char *data, int len);
+extern int32 value_table_lookup_hashed(const ValueTable *vt, uint64 h, int16 kind,
+									   const char *data, int len);
 
 /* qsort order of value ids: kind (as ranked), hash, length, bytes */
 extern int	value_table_compare(const ValueTable *vt, int32 a, int32 b);

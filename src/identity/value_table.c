@@ -188,9 +188,14 @@ value_table_compare(const ValueTable *vt, int32 a, int32 b)
 int32
 value_table_lookup(const ValueTable *vt, int16 kind, const char *data, int len)
 {
+	return value_table_lookup_hashed(vt, value_table_hash(kind, data, len), kind, data, len);
+}
+
+/* value_table_lookup, the hash h = value_table_hash(kind, data, len) given */
+int32
+value_table_lookup_hashed(const ValueTable *vt, uint64 h, int16 kind, const char *data, int len)
+{
 	int64		slot;
 
-	return value_table_probe(vt,
-							 hash_bytes_extended((const unsigned char *) data, len, (uint64) kind),
-							 kind, data, len, &slot);
+	return value_table_probe(vt, h, kind, data, len, &slot);
 }
