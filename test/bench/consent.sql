@@ -20,7 +20,8 @@
 --              (what a query without row-level security must do).
 -- Serial plans on both sides (max_parallel_workers_per_gather = 0): the
 -- policy function is PARALLEL RESTRICTED, see the README; the superuser's
--- parallel time is printed too.  Each query is timed best of :runs.
+-- parallel time is printed too.  Each scan is timed best of :runs; the
+-- look-ups are timed in interleaved chunks (see pg_temp.time_lookups).
 --
 \set ON_ERROR_STOP 1
 \if :{?profiles}
@@ -28,7 +29,9 @@
 SELECT CASE WHEN :'scale' = 'tiny' THEN 2000 ELSE 1000000 END AS profiles \gset
 \endif
 SELECT CASE WHEN :'scale' = 'tiny' THEN 3 ELSE 7 END AS runs \gset
-SELECT CASE WHEN :'scale' = 'tiny' THEN 2000 ELSE 50000 END AS lookups \gset
+-- look-ups: chunks of chunk_lookups look-ups per side
+SELECT CASE WHEN :'scale' = 'tiny' THEN 4 ELSE 100 END AS chunks \gset
+SELECT CASE WHEN :'scale' = 'tiny' THEN 250 ELSE 2000 END AS chunk_lookups \gset
 
 CREATE EXTENSION IF NOT EXISTS cdp;
 SET client_min_messages = warning;
@@ -75,60 +78,64 @@ GRANT SELECT ON cdp.consent_current TO regress_bench_bypass;
 -- row-level security), "superuser" as the superuser; a purpose runs as
 -- regress_bench_reader with cdp.purpose set.
 -- ------------------------------------------------------------------------
--- The look-up loops cycle over the same 10,000 profiles (spread over all
--- ids), whose rows fit in shared buffers: what is compared is the cost of a
+-- The look-ups: one profile by id, and the count and sum of one profile's
+-- events.  They cycle over the same 10,000 profiles (spread over all ids),
+-- whose rows fit in shared buffers: what is compared is the cost of a
 -- look-up, not of reading pages from the operating system, which varies by
--- 15% or more with what ran just before.
-CREATE FUNCTION pg_temp.profile_lookups(n int, max_id bigint, restrict_to text) RETURNS text
+-- 15% or more with what ran just before.  Each side gets its own copy of
+-- the loop, so that each keeps its cached plans (a plan made under
+-- row-level security is remade when the user changes).
+DO $do$
+DECLARE
+	side	text;
+BEGIN
+	FOREACH side IN ARRAY ARRAY['policy', 'off', 'superuser'] LOOP
+		EXECUTE format($f$
+CREATE FUNCTION pg_temp.lookups_%s(what text, n int, start int, max_id bigint, restrict_to text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
 	found_email text;
 	hits	int := 0;
-	id		bigint;
-BEGIN
-	FOR i IN 1 .. n LOOP
-		id := 1 + ((i % 10000)::bigint * 7919) % max_id;
-		found_email := NULL;
-		IF restrict_to IS NULL THEN
-			SELECT p.email INTO found_email FROM cdp.profiles p WHERE p.profile_id = id;
-		ELSE
-			SELECT p.email INTO found_email FROM cdp.profiles p
-			 WHERE p.profile_id = id
-			   AND EXISTS (SELECT FROM cdp.consent_current c
-							WHERE c.profile_id = p.profile_id AND c.purpose = restrict_to AND c.granted);
-		END IF;
-		IF found_email IS NOT NULL THEN
-			hits := hits + 1;
-		END IF;
-	END LOOP;
-	RETURN hits::text;
-END
-$$;
-CREATE FUNCTION pg_temp.event_lookups(n int, max_id bigint, restrict_to text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
 	cnt		bigint;
 	amt		numeric;
 	total_cnt bigint := 0;
 	total_amt numeric := 0;
 	id		bigint;
 BEGIN
-	FOR i IN 1 .. n LOOP
-		id := 1 + ((i % 10000)::bigint * 7919) % max_id;
-		IF restrict_to IS NULL THEN
-			SELECT count(*), coalesce(sum(e.amount), 0) INTO cnt, amt FROM cdp.events e WHERE e.profile_id = id;
+	FOR i IN start .. start + n - 1 LOOP
+		id := 1 + ((i %% 10000)::bigint * 7919) %% max_id;
+		IF what = 'profile' THEN
+			found_email := NULL;
+			IF restrict_to IS NULL THEN
+				SELECT p.email INTO found_email FROM cdp.profiles p WHERE p.profile_id = id;
+			ELSE
+				SELECT p.email INTO found_email FROM cdp.profiles p
+				 WHERE p.profile_id = id
+				   AND EXISTS (SELECT FROM cdp.consent_current c
+								WHERE c.profile_id = p.profile_id AND c.purpose = restrict_to AND c.granted);
+			END IF;
+			IF found_email IS NOT NULL THEN
+				hits := hits + 1;
+			END IF;
 		ELSE
-			SELECT count(*), coalesce(sum(e.amount), 0) INTO cnt, amt FROM cdp.events e
-			 WHERE e.profile_id = id
-			   AND EXISTS (SELECT FROM cdp.consent_current c
-							WHERE c.profile_id = e.profile_id AND c.purpose = restrict_to AND c.granted);
+			IF restrict_to IS NULL THEN
+				SELECT count(*), coalesce(sum(e.amount), 0) INTO cnt, amt FROM cdp.events e WHERE e.profile_id = id;
+			ELSE
+				SELECT count(*), coalesce(sum(e.amount), 0) INTO cnt, amt FROM cdp.events e
+				 WHERE e.profile_id = id
+				   AND EXISTS (SELECT FROM cdp.consent_current c
+								WHERE c.profile_id = e.profile_id AND c.purpose = restrict_to AND c.granted);
+			END IF;
+			total_cnt := total_cnt + cnt;
+			total_amt := total_amt + amt;
 		END IF;
-		total_cnt := total_cnt + cnt;
-		total_amt := total_amt + amt;
 	END LOOP;
-	RETURN total_cnt || ' ' || total_amt;
+	RETURN CASE WHEN what = 'profile' THEN hits::text ELSE total_cnt || ' ' || total_amt END;
 END
-$$;
+$$ $f$, side);
+	END LOOP;
+END
+$do$;
 
 CREATE TEMP TABLE bench_query (name text, consent text, mode text, sql text, PRIMARY KEY (name, consent, mode));
 INSERT INTO bench_query VALUES
@@ -138,10 +145,6 @@ INSERT INTO bench_query VALUES
  'SELECT count(*), sum(t) FROM (SELECT profile_id, sum(amount) AS t FROM cdp.events GROUP BY profile_id) s'),
 ('events_by_profile', 'all', 'analytics',
  'SELECT count(*), sum(t) FROM (SELECT profile_id, sum(amount) AS t FROM cdp.events GROUP BY profile_id) s'),
-('profile_lookup', 'all', 'off', format('SELECT pg_temp.profile_lookups(%s, %s, NULL)', :lookups, :profiles)),
-('profile_lookup', 'all', 'analytics', format('SELECT pg_temp.profile_lookups(%s, %s, NULL)', :lookups, :profiles)),
-('profile_events_lookup', 'all', 'off', format('SELECT pg_temp.event_lookups(%s, %s, NULL)', :lookups, :profiles)),
-('profile_events_lookup', 'all', 'analytics', format('SELECT pg_temp.event_lookups(%s, %s, NULL)', :lookups, :profiles)),
 -- selective: the superuser must join to the consented profiles
 ('events_total', 'selective', 'off',
  'SELECT count(*), sum(amount) FROM cdp.events e WHERE e.profile_id IN
@@ -152,25 +155,21 @@ INSERT INTO bench_query VALUES
    (SELECT c.profile_id FROM cdp.consent_current c WHERE c.purpose = ''email_marketing'' AND c.granted)
    GROUP BY profile_id) s'),
 ('events_by_profile', 'selective', 'email_marketing',
- 'SELECT count(*), sum(t) FROM (SELECT profile_id, sum(amount) AS t FROM cdp.events GROUP BY profile_id) s'),
-('profile_lookup', 'selective', 'off', format('SELECT pg_temp.profile_lookups(%s, %s, ''email_marketing'')', :lookups, :profiles)),
-('profile_lookup', 'selective', 'email_marketing', format('SELECT pg_temp.profile_lookups(%s, %s, NULL)', :lookups, :profiles)),
-('profile_events_lookup', 'selective', 'off', format('SELECT pg_temp.event_lookups(%s, %s, ''email_marketing'')', :lookups, :profiles)),
-('profile_events_lookup', 'selective', 'email_marketing', format('SELECT pg_temp.event_lookups(%s, %s, NULL)', :lookups, :profiles));
+ 'SELECT count(*), sum(t) FROM (SELECT profile_id, sum(amount) AS t FROM cdp.events GROUP BY profile_id) s');
 
 SELECT set_config('bench.runs', :'runs', false);
-CREATE TEMP TABLE bench_time (name text, consent text, mode text, ms double precision, result text);
+CREATE TEMP TABLE bench_time (name text, consent text, mode text, ms double precision, result text,
+						  chunk_ratio double precision);
 INSERT INTO bench_query
 SELECT name, consent, 'superuser', sql FROM bench_query WHERE mode = 'off' AND consent = 'all';
 GRANT SELECT ON bench_query TO regress_bench_reader, regress_bench_bypass;
--- each query: a warm-up run, then bench.runs rounds that run every query
+-- each scan: a warm-up run, then bench.runs rounds that run every query
 -- once in turn (so that a busy moment of the machine hits both sides);
 -- the best of each query's runs counts.  Serial plans.  The sides of a
 -- query (policy, RLS off, superuser) take turns at each position from
 -- round to round: where a run comes among the runs of the same query
--- changes how many of its pages are in shared buffers (by about 15% for
--- the look-up loops at full size, the superuser's side as much as the
--- policy's), and a fixed order would charge that to some sides only.
+-- changes how many of its pages are in shared buffers, and a fixed order
+-- would charge that to some sides only.
 SET max_parallel_workers_per_gather = 0;
 CREATE FUNCTION pg_temp.time_queries() RETURNS SETOF bench_time
 LANGUAGE plpgsql AS $$
@@ -215,11 +214,112 @@ BEGIN
 	k := 0;
 	FOR q IN SELECT * FROM bench_query ORDER BY name, consent, mode LOOP
 		k := k + 1;
-		RETURN NEXT (q.name, q.consent, q.mode, best[k], results[k])::bench_time;
+		RETURN NEXT (q.name, q.consent, q.mode, best[k], results[k], NULL)::bench_time;
 	END LOOP;
 END
 $$;
 INSERT INTO bench_time SELECT * FROM pg_temp.time_queries();
+
+-- The look-ups are timed differently: a look-up takes microseconds, and
+-- in runs of whole loops one after the other, two sides without any
+-- policy (superuser and RLS off) came out 10% apart, as much as the policy
+-- costs.  So the sides take turns in chunks of look-ups (2,000 at full
+-- size), each chunk the same profiles for every side, the order of the sides
+-- rotating from chunk to chunk, after a warm-up chunk: a busy moment of
+-- the machine falls on all sides alike.  A side's time is the sum of its
+-- chunks; the median of the chunks' ratios to the side with row-level
+-- security off is printed too.  Every chunk's results must agree.
+CREATE FUNCTION pg_temp.time_lookups(chunks int, chunk int, max_id bigint) RETURNS SETOF bench_time
+LANGUAGE plpgsql AS $$
+DECLARE
+	q		record;
+	sides	text[];
+	side	text;
+	purpose text;
+	restrict_to text;
+	started timestamptz;
+	elapsed double precision[];
+	total	double precision[];
+	ratios	double precision[];
+	result	text;
+	first_result text;
+	sums	numeric[];
+	nsides	int;
+BEGIN
+	FOR q IN SELECT * FROM (VALUES ('profile', 'profile_lookup', 'all'), ('events', 'profile_events_lookup', 'all'),
+								   ('profile', 'profile_lookup', 'selective'),
+								   ('events', 'profile_events_lookup', 'selective')) v (what, name, consent) LOOP
+		IF q.consent = 'all' THEN
+			sides := ARRAY['policy', 'off', 'superuser'];
+			purpose := 'analytics';
+		ELSE
+			sides := ARRAY['policy', 'off'];
+			purpose := 'email_marketing';
+		END IF;
+		nsides := cardinality(sides);
+		total := array_fill(0::double precision, ARRAY[nsides]);
+		ratios := array_fill(NULL::double precision, ARRAY[nsides, chunks]);
+		sums := NULL;
+		FOR c IN 0 .. chunks LOOP
+			elapsed := array_fill(NULL::double precision, ARRAY[nsides]);
+			first_result := NULL;
+			FOR j IN 0 .. nsides - 1 LOOP
+				side := sides[(j + c) % nsides + 1];
+				restrict_to := NULL;
+				IF side = 'policy' THEN
+					EXECUTE 'SET ROLE regress_bench_reader';
+					PERFORM set_config('cdp.purpose', purpose, false);
+				ELSIF side = 'off' THEN
+					EXECUTE 'SET ROLE regress_bench_bypass';
+					PERFORM set_config('cdp.purpose', '', false);
+					IF q.consent = 'selective' THEN
+						restrict_to := purpose;
+					END IF;
+				ELSE
+					EXECUTE 'RESET ROLE';
+					PERFORM set_config('cdp.purpose', '', false);
+				END IF;
+				started := clock_timestamp();
+				IF side = 'policy' THEN
+					result := pg_temp.lookups_policy(q.what, chunk, c * chunk, max_id, restrict_to);
+				ELSIF side = 'off' THEN
+					result := pg_temp.lookups_off(q.what, chunk, c * chunk, max_id, restrict_to);
+				ELSE
+					result := pg_temp.lookups_superuser(q.what, chunk, c * chunk, max_id, restrict_to);
+				END IF;
+				elapsed[array_position(sides, side)] := extract(epoch FROM clock_timestamp() - started) * 1000;
+				IF first_result IS NULL THEN
+					first_result := result;
+				ELSIF result IS DISTINCT FROM first_result THEN
+					RAISE EXCEPTION 'consent benchmark: % look-ups, % consent, chunk %: % gave %, another side %',
+						q.what, q.consent, c, side, result, first_result;
+				END IF;
+			END LOOP;
+			IF c > 0 THEN
+				FOR k IN 1 .. nsides LOOP
+					total[k] := total[k] + elapsed[k];
+					ratios[k][c] := elapsed[k] / elapsed[2];
+				END LOOP;
+				-- the results summed over the chunks ("hits" or "count amount")
+				IF sums IS NULL THEN
+					sums := string_to_array(first_result, ' ')::numeric[];
+				ELSE
+					sums := ARRAY(SELECT a + b FROM unnest(sums, string_to_array(first_result, ' ')::numeric[]) u (a, b));
+				END IF;
+			END IF;
+		END LOOP;
+		EXECUTE 'RESET ROLE';
+		PERFORM set_config('cdp.purpose', '', false);
+		FOR k IN 1 .. nsides LOOP
+			RETURN NEXT (q.name, q.consent, CASE sides[k] WHEN 'policy' THEN purpose ELSE sides[k] END, total[k],
+						 array_to_string(sums, ' '),
+						 (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY r)
+							FROM unnest(ratios[k:k][1:chunks]) r))::bench_time;
+		END LOOP;
+	END LOOP;
+END
+$$;
+INSERT INTO bench_time SELECT * FROM pg_temp.time_lookups(:chunks, :chunk_lookups, :profiles);
 -- the superuser's parallel plans, for reference (the policy's scans are serial)
 RESET max_parallel_workers_per_gather;
 DO $$
@@ -238,7 +338,7 @@ BEGIN
 			elapsed := extract(epoch FROM clock_timestamp() - started) * 1000;
 			best := least(best, elapsed);
 		END LOOP;
-		INSERT INTO bench_time VALUES (q.name, q.consent, 'off_parallel', best, result);
+		INSERT INTO bench_time VALUES (q.name, q.consent, 'off_parallel', best, result, NULL);
 	END LOOP;
 END
 $$;
@@ -276,8 +376,11 @@ SELECT format('consent %s, %s (%s consent): policy %s ms, rls off (BYPASSRLS rol
 			  p.name, p.consent, CASE p.consent WHEN 'all' THEN 'every profile' ELSE :'marketing' || ' profiles' END,
 			  round(p.ms::numeric, 1), round(o.ms::numeric, 1), round((p.ms / o.ms)::numeric, 3),
 			  CASE WHEN p.name LIKE '%lookup' THEN '1.1' ELSE '1.3' END,
-			  CASE WHEN p.name LIKE '%lookup' THEN format(' [%s lookups: %s us vs %s us each]', :lookups,
-						 round((p.ms * 1000 / :lookups)::numeric, 1), round((o.ms * 1000 / :lookups)::numeric, 1))
+			  CASE WHEN p.name LIKE '%lookup' THEN format(' [%s look-ups in %s chunks: %s us vs %s us each; median of the chunks'' ratios %s]',
+						 :chunks * :chunk_lookups, :chunks,
+						 round((p.ms * 1000 / (:chunks * :chunk_lookups))::numeric, 2),
+						 round((o.ms * 1000 / (:chunks * :chunk_lookups))::numeric, 2),
+						 round(p.chunk_ratio::numeric, 3))
 				   ELSE '' END) AS " "
   FROM bench_time p JOIN bench_time o ON o.name = p.name AND o.consent = p.consent AND o.mode = 'off'
  WHERE p.mode NOT IN ('off', 'off_parallel', 'superuser')
