@@ -229,7 +229,8 @@ INSERT INTO bench_time SELECT * FROM pg_temp.time_queries();
 -- the machine falls on all sides alike.  A side's time is the sum of its
 -- chunks; the median of the chunks' ratios to the side with row-level
 -- security off is printed too.  Every chunk's results must agree.
-CREATE FUNCTION pg_temp.time_lookups(chunks int, chunk int, max_id bigint) RETURNS SETOF bench_time
+CREATE FUNCTION pg_temp.time_lookups(chunks int, chunk int, max_id bigint, floor_only boolean)
+RETURNS SETOF bench_time
 LANGUAGE plpgsql AS $$
 DECLARE
 	q		record;
@@ -248,8 +249,12 @@ DECLARE
 BEGIN
 	FOR q IN SELECT * FROM (VALUES ('profile', 'profile_lookup', 'all'), ('events', 'profile_events_lookup', 'all'),
 								   ('profile', 'profile_lookup', 'selective'),
-								   ('events', 'profile_events_lookup', 'selective')) v (what, name, consent) LOOP
-		IF q.consent = 'all' THEN
+								   ('events', 'profile_events_lookup', 'selective')) v (what, name, consent)
+			  WHERE NOT floor_only OR (v.what = 'profile' AND v.consent = 'all') LOOP
+		IF floor_only THEN
+			sides := ARRAY['policy', 'off'];
+			purpose := 'analytics';
+		ELSIF q.consent = 'all' THEN
 			sides := ARRAY['policy', 'off', 'superuser'];
 			purpose := 'analytics';
 		ELSE
@@ -311,7 +316,10 @@ BEGIN
 		EXECUTE 'RESET ROLE';
 		PERFORM set_config('cdp.purpose', '', false);
 		FOR k IN 1 .. nsides LOOP
-			RETURN NEXT (q.name, q.consent, CASE sides[k] WHEN 'policy' THEN purpose ELSE sides[k] END, total[k],
+			RETURN NEXT (q.name, q.consent,
+						 CASE WHEN floor_only THEN 'floor_' || sides[k] WHEN sides[k] <> 'policy' THEN sides[k]
+							  ELSE purpose END,
+						 total[k],
 						 array_to_string(sums, ' '),
 						 (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY r)
 							FROM unnest(ratios[k:k][1:chunks]) r))::bench_time;
@@ -319,7 +327,14 @@ BEGIN
 	END LOOP;
 END
 $$;
-INSERT INTO bench_time SELECT * FROM pg_temp.time_lookups(:chunks, :chunk_lookups, :profiles);
+INSERT INTO bench_time SELECT * FROM pg_temp.time_lookups(:chunks, :chunk_lookups, :profiles, false);
+-- PostgreSQL's own floor: the look-up of one profile under the cheapest
+-- policy there is, a built-in comparison that hides nothing (profile_id <>
+-- -1) in place of cdp's, the same loop against RLS off.  What the policy
+-- costs beyond this is cdp's.
+ALTER POLICY consent_read ON cdp.profiles USING (profile_id <> -1);
+INSERT INTO bench_time SELECT * FROM pg_temp.time_lookups(:chunks, :chunk_lookups, :profiles, true);
+ALTER POLICY consent_read ON cdp.profiles USING (cdp._consent_visible(profile_id));
 -- the superuser's parallel plans, for reference (the policy's scans are serial)
 RESET max_parallel_workers_per_gather;
 DO $$
@@ -383,7 +398,7 @@ SELECT format('consent %s, %s (%s consent): policy %s ms, rls off (BYPASSRLS rol
 						 round(p.chunk_ratio::numeric, 3))
 				   ELSE '' END) AS " "
   FROM bench_time p JOIN bench_time o ON o.name = p.name AND o.consent = p.consent AND o.mode = 'off'
- WHERE p.mode NOT IN ('off', 'off_parallel', 'superuser')
+ WHERE p.mode NOT IN ('off', 'off_parallel', 'superuser', 'floor_policy', 'floor_off')
  ORDER BY p.consent, p.name;
 SELECT format('consent %s, all: superuser %s ms (ratio of the policy to it %s)', s.name, round(s.ms::numeric, 1),
 			  round((p.ms / s.ms)::numeric, 3)) AS " "
@@ -391,6 +406,15 @@ SELECT format('consent %s, all: superuser %s ms (ratio of the policy to it %s)',
  WHERE s.mode = 'superuser' ORDER BY s.name;
 SELECT format('consent %s, all: superuser with parallel workers %s ms', name, round(ms::numeric, 1)) AS " "
   FROM bench_time WHERE mode = 'off_parallel' ORDER BY name;
+SELECT format('consent %s, all, PostgreSQL''s floor: a policy of only (profile_id <> -1) %s us vs rls off %s us each, ratio %s, median of the chunks'' ratios %s (cdp''s policy: %s, median %s)',
+			  f.name, round((f.ms * 1000 / (:chunks * :chunk_lookups))::numeric, 2),
+			  round((o.ms * 1000 / (:chunks * :chunk_lookups))::numeric, 2), round((f.ms / o.ms)::numeric, 3),
+			  round(f.chunk_ratio::numeric, 3), round((p.ms / po.ms)::numeric, 3), round(p.chunk_ratio::numeric, 3)) AS " "
+  FROM bench_time f
+  JOIN bench_time o ON o.name = f.name AND o.consent = f.consent AND o.mode = 'floor_off'
+  JOIN bench_time p ON p.name = f.name AND p.consent = f.consent AND p.mode = 'analytics'
+  JOIN bench_time po ON po.name = f.name AND po.consent = f.consent AND po.mode = 'off'
+ WHERE f.mode = 'floor_policy';
 SELECT format('consent cache, %s profiles with the purpose: first statement after a consent change (patch) %s ms, after a role-purpose change (full rebuild) %s ms, a statement with the cache valid %s ms',
 			  :profiles, round(:patch_ms::numeric, 1), round(:rebuild_ms::numeric, 1), round(:cached_ms::numeric, 2)) AS " ";
 -- the policy returns exactly what the superuser's query returns
