@@ -768,7 +768,14 @@ COMMENT ON FUNCTION cdp.refresh_golden_records(pg_catalog.int8[]) IS
  * Incremental resolutions serialise on advisory locks of the record's
  * identifier values (kind:value) and on the rows of the profiles they
  * rewrite, taken in id order; under READ COMMITTED each statement after a
- * wait sees what the other transaction committed.
+ * wait sees what the other transaction committed.  Before all of these,
+ * both take the tombstone lock (keyed by the OID of cdp.tombstones) shared:
+ * cdp.erase_person holds it exclusively and then locks the person's rows,
+ * and the re-ingestion guard takes it when resolution extracts
+ * identifiers, so taking it after a record's row would let an erasure that
+ * waits for that row deadlock with the resolution.  An erasure therefore
+ * waits for the resolutions and batches in flight, and they for it; a
+ * batch also knows that no tombstone appears while it runs.
  * ---------------------------------------------------------------------- */
 
 CREATE FUNCTION cdp.resolve(progress_every pg_catalog.int8 DEFAULT 100000,
@@ -794,6 +801,7 @@ BEGIN
 		RAISE EXCEPTION 'progress_every must not be negative: %', progress_every
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	PERFORM pg_catalog.pg_advisory_xact_lock_shared('cdp.tombstones'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8);
 	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cdp.resolve'), 0);
 	-- (a batch stages its new identifiers until their records have profiles)
 	identifiers_extracted := cdp._extract_identifiers(NULL, true);
@@ -848,6 +856,7 @@ DECLARE
 	rules		int4[];
 	weights		float8[];
 BEGIN
+	PERFORM pg_catalog.pg_advisory_xact_lock_shared('cdp.tombstones'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8);
 	PERFORM pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtext('cdp.resolve'), 0);
 	PERFORM 1 FROM cdp.source_records r WHERE r.record_id OPERATOR(pg_catalog.=) rid FOR UPDATE;
 	IF NOT FOUND THEN
