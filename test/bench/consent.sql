@@ -32,6 +32,7 @@ SELECT CASE WHEN :'scale' = 'tiny' THEN 3 ELSE 7 END AS runs \gset
 -- look-ups: chunks of chunk_lookups look-ups per side
 SELECT CASE WHEN :'scale' = 'tiny' THEN 4 ELSE 100 END AS chunks \gset
 SELECT CASE WHEN :'scale' = 'tiny' THEN 250 ELSE 2000 END AS chunk_lookups \gset
+SELECT :chunks * :chunk_lookups AS lookups \gset
 
 CREATE EXTENSION IF NOT EXISTS cdp;
 SET client_min_messages = warning;
@@ -246,6 +247,8 @@ DECLARE
 	first_result text;
 	sums	numeric[];
 	nsides	int;
+	k		int;
+	off_side int;
 BEGIN
 	FOR q IN SELECT * FROM (VALUES ('profile', 'profile_lookup', 'all'), ('events', 'profile_events_lookup', 'all'),
 								   ('profile', 'profile_lookup', 'selective'),
@@ -262,6 +265,7 @@ BEGIN
 			purpose := 'email_marketing';
 		END IF;
 		nsides := cardinality(sides);
+		off_side := array_position(sides, 'off');
 		total := array_fill(0::double precision, ARRAY[nsides]);
 		ratios := array_fill(NULL::double precision, ARRAY[nsides, chunks]);
 		sums := NULL;
@@ -269,7 +273,8 @@ BEGIN
 			elapsed := array_fill(NULL::double precision, ARRAY[nsides]);
 			first_result := NULL;
 			FOR j IN 0 .. nsides - 1 LOOP
-				side := sides[(j + c) % nsides + 1];
+				k := (j + c) % nsides + 1;
+				side := sides[k];
 				restrict_to := NULL;
 				IF side = 'policy' THEN
 					EXECUTE 'SET ROLE regress_bench_reader';
@@ -292,7 +297,7 @@ BEGIN
 				ELSE
 					result := pg_temp.lookups_superuser(q.what, chunk, c * chunk, max_id, restrict_to);
 				END IF;
-				elapsed[array_position(sides, side)] := extract(epoch FROM clock_timestamp() - started) * 1000;
+				elapsed[k] := extract(epoch FROM clock_timestamp() - started) * 1000;
 				IF first_result IS NULL THEN
 					first_result := result;
 				ELSIF result IS DISTINCT FROM first_result THEN
@@ -301,9 +306,9 @@ BEGIN
 				END IF;
 			END LOOP;
 			IF c > 0 THEN
-				FOR k IN 1 .. nsides LOOP
-					total[k] := total[k] + elapsed[k];
-					ratios[k][c] := elapsed[k] / elapsed[2];
+				FOR s IN 1 .. nsides LOOP
+					total[s] := total[s] + elapsed[s];
+					ratios[s][c] := elapsed[s] / elapsed[off_side];
 				END LOOP;
 				-- the results summed over the chunks ("hits" or "count amount")
 				IF sums IS NULL THEN
@@ -315,14 +320,14 @@ BEGIN
 		END LOOP;
 		EXECUTE 'RESET ROLE';
 		PERFORM set_config('cdp.purpose', '', false);
-		FOR k IN 1 .. nsides LOOP
+		FOR s IN 1 .. nsides LOOP
 			RETURN NEXT (q.name, q.consent,
-						 CASE WHEN floor_only THEN 'floor_' || sides[k] WHEN sides[k] <> 'policy' THEN sides[k]
+						 CASE WHEN floor_only THEN 'floor_' || sides[s] WHEN sides[s] <> 'policy' THEN sides[s]
 							  ELSE purpose END,
-						 total[k],
+						 total[s],
 						 array_to_string(sums, ' '),
 						 (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY r)
-							FROM unnest(ratios[k:k][1:chunks]) r))::bench_time;
+							FROM unnest(ratios[s:s][1:chunks]) r))::bench_time;
 		END LOOP;
 	END LOOP;
 END
@@ -392,9 +397,9 @@ SELECT format('consent %s, %s (%s consent): policy %s ms, rls off (BYPASSRLS rol
 			  round(p.ms::numeric, 1), round(o.ms::numeric, 1), round((p.ms / o.ms)::numeric, 3),
 			  CASE WHEN p.name LIKE '%lookup' THEN '1.1' ELSE '1.3' END,
 			  CASE WHEN p.name LIKE '%lookup' THEN format(' [%s look-ups in %s chunks: %s us vs %s us each; median of the chunks'' ratios %s]',
-						 :chunks * :chunk_lookups, :chunks,
-						 round((p.ms * 1000 / (:chunks * :chunk_lookups))::numeric, 2),
-						 round((o.ms * 1000 / (:chunks * :chunk_lookups))::numeric, 2),
+						 :lookups, :chunks,
+						 round((p.ms * 1000 / :lookups)::numeric, 2),
+						 round((o.ms * 1000 / :lookups)::numeric, 2),
 						 round(p.chunk_ratio::numeric, 3))
 				   ELSE '' END) AS " "
   FROM bench_time p JOIN bench_time o ON o.name = p.name AND o.consent = p.consent AND o.mode = 'off'
@@ -407,8 +412,8 @@ SELECT format('consent %s, all: superuser %s ms (ratio of the policy to it %s)',
 SELECT format('consent %s, all: superuser with parallel workers %s ms', name, round(ms::numeric, 1)) AS " "
   FROM bench_time WHERE mode = 'off_parallel' ORDER BY name;
 SELECT format('consent %s, all, PostgreSQL''s floor: a policy of only (profile_id <> -1) %s us vs rls off %s us each, ratio %s, median of the chunks'' ratios %s (cdp''s policy: %s, median %s)',
-			  f.name, round((f.ms * 1000 / (:chunks * :chunk_lookups))::numeric, 2),
-			  round((o.ms * 1000 / (:chunks * :chunk_lookups))::numeric, 2), round((f.ms / o.ms)::numeric, 3),
+			  f.name, round((f.ms * 1000 / :lookups)::numeric, 2),
+			  round((o.ms * 1000 / :lookups)::numeric, 2), round((f.ms / o.ms)::numeric, 3),
 			  round(f.chunk_ratio::numeric, 3), round((p.ms / po.ms)::numeric, 3), round(p.chunk_ratio::numeric, 3)) AS " "
   FROM bench_time f
   JOIN bench_time o ON o.name = f.name AND o.consent = f.consent AND o.mode = 'floor_off'
